@@ -1,0 +1,18 @@
+#include "io/json_file.h"
+
+#include "util/error.h"
+#include "util/mapped_file.h"
+
+namespace argus::io {
+
+nlohmann::json parse_json(const std::string& text, const std::string& what) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    fail("{}: malformed JSON at byte {}: {}", what, e.byte, e.what());
+  }
+}
+
+nlohmann::json read_json(const std::string& path) { return parse_json(read_file(path), path); }
+
+}  // namespace argus::io

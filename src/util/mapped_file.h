@@ -1,0 +1,32 @@
+// Read-only memory map of a whole file. Checkpoint tensors point straight into it,
+// so a multi-GB checkpoint is paged in by the kernel instead of copied to the heap.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace argus {
+
+class MappedFile {
+ public:
+  static std::shared_ptr<MappedFile> open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile() = default;
+  std::string path_;
+  const uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Whole file into a string (small files: configs, vocabularies). Throws argus::Error.
+std::string read_file(const std::string& path);
+
+}  // namespace argus
