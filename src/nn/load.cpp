@@ -1,0 +1,83 @@
+#include "nn/load.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "nn/tensor_io.h"
+#include "util/error.h"
+
+namespace argus::nn {
+
+namespace {
+
+std::string shape_str(at::IntArrayRef s) {
+  std::ostringstream o;
+  o << s;
+  return o.str();
+}
+
+std::string list_some(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size() && i < 5; ++i) out += (i ? ", " : "") + names[i];
+  if (names.size() > 5) out += fmt::format(" (+{} more)", names.size() - 5);
+  return out;
+}
+
+}  // namespace
+
+void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const LoadOptions& opts) {
+  std::map<std::string, at::Tensor> targets;
+  for (const auto& p : module.named_parameters(true)) targets[p.key()] = p.value();
+  for (const auto& b : module.named_buffers(true)) targets[b.key()] = b.value();
+
+  std::set<std::string> filled;
+  std::vector<std::string> unexpected;
+  at::NoGradGuard no_grad;
+  for (const auto& [key, ref] : ck.tensors()) {
+    if (key.rfind(opts.prefix, 0) != 0) continue;
+    bool ignored = false;
+    for (const auto& suf : opts.ignore_suffixes)
+      ignored |= key.size() >= suf.size() && key.compare(key.size() - suf.size(), suf.size(), suf) == 0;
+    if (ignored) continue;
+    std::string name = key.substr(opts.prefix.size());
+    if (opts.rename) name = opts.rename(name);
+    auto it = targets.find(name);
+    if (it == targets.end()) {
+      unexpected.push_back(key);
+      continue;
+    }
+    at::Tensor src = view_tensor(ref);
+    at::Tensor& dst = it->second;
+    if (src.sizes() != dst.sizes())
+      fail("checkpoint tensor \"{}\" has shape {} but the model expects {} for \"{}\"", key, shape_str(src.sizes()),
+           shape_str(dst.sizes()), name);
+    if (!filled.insert(name).second) fail("two checkpoint tensors map to \"{}\" (the second is \"{}\")", name, key);
+    dst.copy_(src);
+  }
+  if (!unexpected.empty())
+    fail("checkpoint has {} tensor(s) the model does not use: {}", unexpected.size(), list_some(unexpected));
+  std::vector<std::string> missing;
+  for (const auto& [name, t] : targets)
+    if (!filled.count(name)) missing.push_back(name);
+  if (!missing.empty()) fail("checkpoint is missing {} tensor(s): {}", missing.size(), list_some(missing));
+}
+
+std::function<std::string(const std::string&)> rename_table(std::vector<std::pair<std::string, std::string>> subs) {
+  return [subs = std::move(subs)](const std::string& key) {
+    std::string k = key;
+    for (const auto& [from, to] : subs) {
+      auto pos = k.find(from);
+      if (pos != std::string::npos) k.replace(pos, from.size(), to);
+    }
+    return k;
+  };
+}
+
+int64_t parameter_count(const torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters(true)) n += p.numel();
+  return n;
+}
+
+}  // namespace argus::nn
