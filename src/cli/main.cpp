@@ -1,1 +1,27 @@
-int main() { return 0; }
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.h"
+#include "engine/runtime.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"argus: multimodal foundation models in one C++ program"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "compute threads (default: one per core)");
+  app.parse_complete_callback([&] { argus::engine::init_runtime(threads); });
+  argus::cli::add_inspect(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const argus::Error& e) {
+    std::fprintf(stderr, "argus: error: %s\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "argus: internal error: %s\n", e.what());
+    return 2;
+  }
+  return 0;
+}

@@ -16,10 +16,10 @@ torch::nn::Linear linear(int64_t in, int64_t out, bool bias) {
 
 SelfAttentionImpl::SelfAttentionImpl(int64_t hidden, int64_t heads_)
     : heads(heads_), scale(1.0 / std::sqrt(static_cast<double>(hidden / heads_))) {
-  q_proj = register_module("q_proj", linear(hidden, hidden));
-  k_proj = register_module("k_proj", linear(hidden, hidden));
-  v_proj = register_module("v_proj", linear(hidden, hidden));
-  out_proj = register_module("out_proj", linear(hidden, hidden));
+  q_proj = register_module("q_proj", dense(hidden, hidden));
+  k_proj = register_module("k_proj", dense(hidden, hidden));
+  v_proj = register_module("v_proj", dense(hidden, hidden));
+  out_proj = register_module("out_proj", dense(hidden, hidden));
 }
 
 at::Tensor SelfAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mask) {
@@ -30,8 +30,8 @@ at::Tensor SelfAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mas
 }
 
 MlpImpl::MlpImpl(int64_t hidden, int64_t intermediate, const std::string& act_name) : act(activation(act_name)) {
-  fc1 = register_module("fc1", linear(hidden, intermediate));
-  fc2 = register_module("fc2", linear(intermediate, hidden));
+  fc1 = register_module("fc1", dense(hidden, intermediate));
+  fc2 = register_module("fc2", dense(intermediate, hidden));
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) { return fc2(act(fc1(x))); }

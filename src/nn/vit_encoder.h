@@ -11,6 +11,7 @@
 #include <torch/nn/modules/normalization.h>
 
 #include "nn/activation.h"
+#include "nn/dense.h"
 
 namespace argus::nn {
 
@@ -25,7 +26,7 @@ struct SelfAttentionImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& x, const at::Tensor& mask);
   int64_t heads;
   double scale;
-  torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+  Dense q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
 };
 TORCH_MODULE(SelfAttention);
 
@@ -33,7 +34,7 @@ struct MlpImpl : torch::nn::Module {
   MlpImpl(int64_t hidden, int64_t intermediate, const std::string& act);
   at::Tensor forward(const at::Tensor& x);
   Activation act;
-  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  Dense fc1{nullptr}, fc2{nullptr};
 };
 TORCH_MODULE(Mlp);
 

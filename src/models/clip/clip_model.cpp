@@ -79,8 +79,8 @@ TowerOutput ClipVisionTransformerImpl::forward(const at::Tensor& pixel_values, b
 ClipModelImpl::ClipModelImpl(const ClipConfig& c) : cfg(c) {
   text_model = register_module("text_model", ClipTextTransformer(c.text));
   vision_model = register_module("vision_model", ClipVisionTransformer(c.vision));
-  visual_projection = register_module("visual_projection", nn::linear(c.vision.enc.hidden, c.projection_dim, false));
-  text_projection = register_module("text_projection", nn::linear(c.text.enc.hidden, c.projection_dim, false));
+  visual_projection = register_module("visual_projection", nn::dense(c.vision.enc.hidden, c.projection_dim, false));
+  text_projection = register_module("text_projection", nn::dense(c.text.enc.hidden, c.projection_dim, false));
   logit_scale = register_parameter("logit_scale", at::full({}, c.logit_scale_init_value));
 }
 
@@ -99,6 +99,7 @@ at::Tensor ClipModelImpl::logits_per_image(const at::Tensor& image_embeds, const
 }  // namespace argus::models::clip
 
 #include "io/checkpoint.h"
+#include "nn/inference.h"
 #include "nn/load.h"
 
 namespace argus::models::clip {
@@ -108,7 +109,7 @@ ClipModel load_clip_model(const io::Checkpoint& ck) {
   nn::LoadOptions opts;
   opts.ignore_suffixes = {"embeddings.position_ids"};  // a buffer older exports saved
   nn::load_weights(*m, ck, opts);
-  m->eval();
+  nn::prepare_for_inference(*m);
   return m;
 }
 

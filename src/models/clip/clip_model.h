@@ -65,7 +65,7 @@ struct ClipModelImpl : torch::nn::Module {
   ClipConfig cfg;
   ClipTextTransformer text_model{nullptr};
   ClipVisionTransformer vision_model{nullptr};
-  torch::nn::Linear visual_projection{nullptr}, text_projection{nullptr};
+  nn::Dense visual_projection{nullptr}, text_projection{nullptr};
   at::Tensor logit_scale;
 };
 TORCH_MODULE(ClipModel);

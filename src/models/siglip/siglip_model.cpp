@@ -5,6 +5,7 @@
 #include "io/checkpoint.h"
 #include "io/json_file.h"
 #include "nn/attention.h"
+#include "nn/inference.h"
 #include "nn/load.h"
 #include "util/error.h"
 
@@ -51,7 +52,7 @@ at::Tensor SiglipVisionEmbeddingsImpl::forward(const at::Tensor& pixel_values) {
 PackedAttentionImpl::PackedAttentionImpl(int64_t hidden_, int64_t heads_) : hidden(hidden_), heads(heads_) {
   in_proj_weight = register_parameter("in_proj_weight", at::zeros({3 * hidden, hidden}));
   in_proj_bias = register_parameter("in_proj_bias", at::zeros({3 * hidden}));
-  out_proj = register_module("out_proj", nn::linear(hidden, hidden));
+  out_proj = register_module("out_proj", nn::dense(hidden, hidden));
 }
 
 at::Tensor PackedAttentionImpl::forward(const at::Tensor& query, const at::Tensor& kv) {
@@ -96,7 +97,7 @@ SiglipTextTransformerImpl::SiglipTextTransformerImpl(const clip::ClipTextConfig&
   embeddings = register_module("embeddings", clip::ClipTextEmbeddings(c));
   encoder = register_module("encoder", nn::Encoder(c.enc));
   final_layer_norm = register_module("final_layer_norm", nn::layer_norm(c.enc.hidden, c.enc.eps));
-  head = register_module("head", nn::linear(c.enc.hidden, projection_size));
+  head = register_module("head", nn::dense(c.enc.hidden, projection_size));
 }
 
 TowerOutput SiglipTextTransformerImpl::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask,
@@ -136,7 +137,7 @@ SiglipModel load_siglip_model(const io::Checkpoint& ck) {
   nn::LoadOptions opts;
   opts.ignore_suffixes = {"embeddings.position_ids"};
   nn::load_weights(*m, ck, opts);
-  m->eval();
+  nn::prepare_for_inference(*m);
   return m;
 }
 

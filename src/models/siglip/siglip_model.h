@@ -38,7 +38,7 @@ struct PackedAttentionImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& query, const at::Tensor& kv);
   int64_t hidden, heads;
   at::Tensor in_proj_weight, in_proj_bias;
-  torch::nn::Linear out_proj{nullptr};
+  nn::Dense out_proj{nullptr};
 };
 TORCH_MODULE(PackedAttention);
 
@@ -68,7 +68,7 @@ struct SiglipTextTransformerImpl : torch::nn::Module {
   clip::ClipTextEmbeddings embeddings{nullptr};
   nn::Encoder encoder{nullptr};
   torch::nn::LayerNorm final_layer_norm{nullptr};
-  torch::nn::Linear head{nullptr};
+  nn::Dense head{nullptr};
 };
 TORCH_MODULE(SiglipTextTransformer);
 

@@ -1,0 +1,24 @@
+# Newcomer entry points:  `make run`  (install, build, run the main job)
+#                         `make test` (install, build, run every test)
+BUILD ?= build
+ARGS ?= classify --model ../shared/fixtures/clip --image ../shared/assets/images/dog.jpg --label dog --label truck --label diagram
+
+.PHONY: deps build run test bench clean
+deps:
+	scripts/install-deps.sh
+
+build: deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	ninja -C $(BUILD)
+
+run: build
+	./$(BUILD)/argus $(ARGS)
+
+test: build
+	BUILD=$(BUILD) scripts/test-all.sh
+
+bench: build
+	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/argus_bench
+
+clean:
+	rm -rf build build-asan build-fuzz

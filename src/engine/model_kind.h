@@ -1,0 +1,21 @@
+// Which model family a checkpoint holds, from config.json's model_type.
+#pragma once
+#include <string>
+
+#include "io/checkpoint.h"
+
+namespace argus::engine {
+
+enum class Family { Clip, Siglip, Llama, Llava, Sam, OwlVit, Owlv2, GroundingDino, ClipSeg };
+
+struct ModelKind {
+  Family family;
+  std::string model_type;    // as config.json says
+  std::string architecture;  // transformers class name
+};
+
+// Throws argus::Error for a missing config or an unknown model_type, listing what is supported.
+ModelKind model_kind(const io::Checkpoint& ck);
+const char* family_name(Family f);
+
+}  // namespace argus::engine

@@ -1,0 +1,10 @@
+// Process-wide compute settings. Debian's LibTorch starts with one intra-op
+// thread, so every entry point sets the count explicitly.
+#pragma once
+
+namespace argus::engine {
+
+// threads <= 0 means one per hardware core.
+void init_runtime(int threads = 0);
+
+}  // namespace argus::engine

@@ -1,0 +1,110 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "io/checkpoint.h"
+#include "nn/load.h"
+#include "nn/tensor_io.h"
+#include "nn/vit_encoder.h"
+#include "util/error.h"
+
+using namespace argus;
+
+namespace {
+
+struct TinyImpl : torch::nn::Module {
+  TinyImpl() {
+    proj = register_module("proj", nn::linear(3, 2));
+    norm = register_module("norm", nn::layer_norm(2, 1e-5));
+  }
+  torch::nn::Linear proj{nullptr};
+  torch::nn::LayerNorm norm{nullptr};
+};
+TORCH_MODULE(Tiny);
+
+std::string dir_with(const std::string& name, const std::map<std::string, at::Tensor>& tensors) {
+  auto d = std::filesystem::temp_directory_path() / ("argus_load_" + name);
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  nn::save_safetensors((d / "model.safetensors").string(), tensors);
+  return d.string();
+}
+
+std::map<std::string, at::Tensor> full_state(at::ScalarType dtype) {
+  return {{"proj.weight", at::arange(6, at::kFloat).view({2, 3}).to(dtype)},
+          {"proj.bias", at::tensor({0.5f, -0.5f}).to(dtype)},
+          {"norm.weight", at::tensor({1.0f, 2.0f}).to(dtype)},
+          {"norm.bias", at::tensor({0.25f, 0.0f}).to(dtype)}};
+}
+
+std::string load_error(const std::map<std::string, at::Tensor>& state, const std::string& name) {
+  Tiny m;
+  try {
+    nn::load_weights(*m, io::Checkpoint::open(dir_with(name, state)));
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Load, Float16AndBfloat16StorageConvertExactly) {
+  for (auto dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
+    Tiny m;
+    nn::load_weights(*m, io::Checkpoint::open(dir_with("dtype", full_state(dtype))));
+    EXPECT_TRUE(m->proj->weight.equal(at::arange(6, at::kFloat).view({2, 3})));
+    EXPECT_EQ(m->proj->weight.scalar_type(), at::kFloat);
+    EXPECT_FLOAT_EQ(m->norm->bias[0].item<float>(), 0.25f);
+  }
+}
+
+TEST(Load, MissingTensorIsNamed) {
+  auto s = full_state(at::kFloat);
+  s.erase("norm.bias");
+  auto e = load_error(s, "missing");
+  EXPECT_NE(e.find("missing"), std::string::npos) << e;
+  EXPECT_NE(e.find("norm.bias"), std::string::npos) << e;
+}
+
+TEST(Load, UnusedTensorIsNamed) {
+  auto s = full_state(at::kFloat);
+  s["extra.weight"] = at::zeros({1});
+  auto e = load_error(s, "unused");
+  EXPECT_NE(e.find("extra.weight"), std::string::npos) << e;
+}
+
+TEST(Load, MisshapenTensorIsNamed) {
+  auto s = full_state(at::kFloat);
+  s["proj.weight"] = at::zeros({3, 2});
+  auto e = load_error(s, "shape");
+  EXPECT_NE(e.find("proj.weight"), std::string::npos) << e;
+  EXPECT_NE(e.find("[3, 2]"), std::string::npos) << e;
+}
+
+TEST(Load, RenameTableMapsOtherLayouts) {
+  std::map<std::string, at::Tensor> s;
+  for (auto& [k, v] : full_state(at::kFloat)) s["model." + k] = v;
+  s["model.position_ids"] = at::arange(3);
+  Tiny m;
+  nn::LoadOptions opts;
+  opts.rename = nn::rename_table({{"model.", ""}});
+  opts.ignore_suffixes = {"position_ids"};
+  nn::load_weights(*m, io::Checkpoint::open(dir_with("rename", s)), opts);
+  EXPECT_FLOAT_EQ(m->proj->bias[1].item<float>(), -0.5f);
+}
+
+TEST(Load, ShardedCheckpointLoads) {
+  auto d = std::filesystem::temp_directory_path() / "argus_load_sharded";
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  auto s = full_state(at::kBFloat16);
+  nn::save_safetensors((d / "a.safetensors").string(), {{"proj.weight", s["proj.weight"]}, {"proj.bias", s["proj.bias"]}});
+  nn::save_safetensors((d / "b.safetensors").string(), {{"norm.weight", s["norm.weight"]}, {"norm.bias", s["norm.bias"]}});
+  std::ofstream(d / "model.safetensors.index.json") << R"({"weight_map":{"proj.weight":"a.safetensors",)"
+                                                     << R"("proj.bias":"a.safetensors","norm.weight":"b.safetensors","norm.bias":"b.safetensors"}})";
+  Tiny m;
+  nn::load_weights(*m, io::Checkpoint::open(d.string()));
+  EXPECT_FLOAT_EQ(m->norm->weight[1].item<float>(), 2.0f);
+}
