@@ -12,10 +12,16 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "compute threads (default: one per core)");
   app.parse_complete_callback([&] { argus::engine::init_runtime(threads); });
   argus::cli::add_inspect(app);
+  argus::cli::add_tokenize(app);
+  argus::cli::add_embed(app);
+  argus::cli::add_classify(app);
+  argus::cli::add_index(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help and friends
+    std::fprintf(stderr, "argus: error: %s (see --help)\n", e.what());
+    return 1;
   } catch (const argus::Error& e) {
     std::fprintf(stderr, "argus: error: %s\n", e.what());
     return 1;

@@ -34,10 +34,13 @@ void DenseImpl::pack(Kernel k) {
   packed_version_ = weight._version();
 }
 
+bool DenseImpl::packed_for(const at::Tensor& x) const {
+  return kernel_ != Kernel::Reference && !at::GradMode::is_enabled() && x.device().is_cpu() &&
+         weight._version() == packed_version_;
+}
+
 at::Tensor DenseImpl::forward(const at::Tensor& x) {
-  bool packed = kernel_ != Kernel::Reference && !at::GradMode::is_enabled() && x.device().is_cpu() &&
-                weight._version() == packed_version_;
-  if (!packed) return at::linear(x, weight, bias);
+  if (!packed_for(x)) return at::linear(x, weight, bias);
   if (kernel_ == Kernel::Bf16) return at::linear(x.to(at::kBFloat16), packed_w_, packed_b_).to(x.scalar_type());
   auto sizes = x.sizes().vec();
   at::Tensor y = at::mkldnn_linear(x.reshape({-1, sizes.back()}).contiguous().to_mkldnn(), packed_w_, packed_b_).to_dense();
@@ -46,5 +49,37 @@ at::Tensor DenseImpl::forward(const at::Tensor& x) {
 }
 
 Dense dense(int64_t in, int64_t out, bool bias) { return Dense(in, out, bias); }
+
+}  // namespace argus::nn
+
+namespace argus::nn {
+
+void FusedDense::pack(const std::vector<Dense>& parts, Kernel k) {
+  parts_ = parts;
+  versions_.clear();
+  fused_ = Dense(nullptr);
+  if (k == Kernel::Reference || parts.empty()) return;
+  std::vector<at::Tensor> w, b;
+  for (const auto& p : parts) {
+    if (!p->bias.defined()) return;  // all-or-nothing keeps the fused bias simple
+    w.push_back(p->weight.detach());
+    b.push_back(p->bias.detach());
+    versions_.push_back(p->weight._version());
+  }
+  at::NoGradGuard ng;
+  fused_ = Dense(w[0].size(1), at::cat(w).size(0), true);
+  fused_->weight.copy_(at::cat(w));
+  fused_->bias.copy_(at::cat(b));
+  fused_->pack(k);
+}
+
+std::vector<at::Tensor> FusedDense::forward(const at::Tensor& x) {
+  if (fused_.is_empty() || !fused_->packed_for(x)) return {};
+  for (size_t i = 0; i < parts_.size(); ++i)
+    if (parts_[i]->weight._version() != versions_[i]) return {};
+  std::vector<int64_t> widths;
+  for (const auto& p : parts_) widths.push_back(p->weight.size(0));
+  return fused_->forward(x).split_with_sizes(widths, -1);
+}
 
 }  // namespace argus::nn

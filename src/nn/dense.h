@@ -11,12 +11,20 @@ namespace argus::nn {
 
 enum class Kernel { Reference, OneDnnF32, Bf16 };
 
-struct DenseImpl : torch::nn::Module {
+// A module with weights that can be re-laid-out for a faster inference kernel.
+struct Packable {
+  virtual ~Packable() = default;
+  virtual void pack(Kernel k) = 0;
+};
+
+struct DenseImpl : torch::nn::Module, Packable {
   DenseImpl(int64_t in, int64_t out, bool bias = true);
   at::Tensor forward(const at::Tensor& x);
   // Packs the current weights for `k`; later weight updates fall back to the
   // reference path until packed again.
-  void pack(Kernel k);
+  void pack(Kernel k) override;
+  // True when forward() will use the packed weights for an input like this.
+  bool packed_for(const at::Tensor& x) const;
 
   at::Tensor weight, bias;
 
@@ -28,5 +36,20 @@ struct DenseImpl : torch::nn::Module {
 TORCH_MODULE(Dense);
 
 Dense dense(int64_t in, int64_t out, bool bias = true);
+
+// One Dense computing several Dense layers that read the same input (q, k, v):
+// a single wider GEMM is faster than three narrow ones at small batch. Built from
+// the parts' current weights; stale (and bypassed) once any part changes.
+class FusedDense {
+ public:
+  void pack(const std::vector<Dense>& parts, Kernel k);
+  // Outputs in the parts' order, or an empty vector when the fused path does not apply.
+  std::vector<at::Tensor> forward(const at::Tensor& x);
+
+ private:
+  std::vector<Dense> parts_;
+  std::vector<int64_t> versions_;
+  Dense fused_{nullptr};
+};
 
 }  // namespace argus::nn

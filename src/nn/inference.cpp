@@ -8,7 +8,7 @@ void prepare_for_inference(torch::nn::Module& module, const InferenceOptions& op
   Kernel k = opts.bf16 ? Kernel::Bf16 : opts.onednn ? Kernel::OneDnnF32 : Kernel::Reference;
   module.eval();
   for (const auto& m : module.modules(true))
-    if (auto* d = m->as<DenseImpl>()) d->pack(k);
+    if (auto* p = dynamic_cast<Packable*>(m.get())) p->pack(k);
 }
 
 }  // namespace argus::nn

@@ -23,9 +23,10 @@ SelfAttentionImpl::SelfAttentionImpl(int64_t hidden, int64_t heads_)
 }
 
 at::Tensor SelfAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mask) {
-  at::Tensor q = split_heads(q_proj(x), heads);
-  at::Tensor k = split_heads(k_proj(x), heads);
-  at::Tensor v = split_heads(v_proj(x), heads);
+  auto fused = qkv_.forward(x);
+  at::Tensor q = split_heads(fused.empty() ? q_proj(x) : fused[0], heads);
+  at::Tensor k = split_heads(fused.empty() ? k_proj(x) : fused[1], heads);
+  at::Tensor v = split_heads(fused.empty() ? v_proj(x) : fused[2], heads);
   return out_proj(merge_heads(attention(q, k, v, mask, scale)));
 }
 

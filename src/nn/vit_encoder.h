@@ -21,12 +21,16 @@ struct EncoderDims {
   std::string act = "quick_gelu";
 };
 
-struct SelfAttentionImpl : torch::nn::Module {
+struct SelfAttentionImpl : torch::nn::Module, Packable {
   SelfAttentionImpl(int64_t hidden, int64_t heads);
   at::Tensor forward(const at::Tensor& x, const at::Tensor& mask);
+  void pack(Kernel k) override { qkv_.pack({q_proj, k_proj, v_proj}, k); }
   int64_t heads;
   double scale;
   Dense q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, out_proj{nullptr};
+
+ private:
+  FusedDense qkv_;
 };
 TORCH_MODULE(SelfAttention);
 

@@ -108,3 +108,43 @@ TEST(Load, ShardedCheckpointLoads) {
   nn::load_weights(*m, io::Checkpoint::open(d.string()));
   EXPECT_FLOAT_EQ(m->norm->weight[1].item<float>(), 2.0f);
 }
+
+namespace {
+// Anonymous (heap) resident memory of this process, in bytes.
+int64_t rss_anon_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoll(line.substr(8)) * 1024;
+  return -1;
+}
+
+struct BigImpl : torch::nn::Module {
+  BigImpl() { w = register_parameter("w", at::empty({64, 1024, 1024})); }  // 256 MB of float32
+  at::Tensor w;
+};
+TORCH_MODULE(Big);
+}  // namespace
+
+TEST(Load, LargeCheckpointIsNotCopiedTwice) {
+  auto d = std::filesystem::temp_directory_path() / "argus_load_big";
+  std::filesystem::remove_all(d);
+  std::filesystem::create_directories(d);
+  {
+    at::Tensor t = at::ones({64, 1024, 1024});
+    nn::save_safetensors((d / "model.safetensors").string(), {{"w", t}});
+  }
+  Big m;
+  {
+    at::NoGradGuard ng;
+    m->w.fill_(0);
+  }  // touch the parameter so it is resident before measuring
+  int64_t before = rss_anon_bytes();
+  nn::load_weights(*m, io::Checkpoint::open(d.string()));
+  int64_t grown = rss_anon_bytes() - before;
+  // The mapping is file-backed (page cache), the parameter already existed: loading
+  // must not add another heap copy of the 256 MB.
+  EXPECT_LT(grown, 32ll << 20) << "heap grew by " << grown / (1 << 20) << " MB";
+  EXPECT_EQ(m->w.sum().item<double>(), 64.0 * 1024 * 1024);
+  std::filesystem::remove_all(d);
+}

@@ -1,0 +1,50 @@
+// Still WebP via libwebp, decoded straight to RGB (alpha dropped, as PIL's
+// convert("RGB") does). libwebp's default fancy upsampling is what Pillow gets too.
+#include <webp/decode.h>
+
+#include "image/codecs.h"
+#include "util/error.h"
+
+namespace argus::image::detail {
+
+namespace {
+
+const char* status_text(VP8StatusCode s) {
+  switch (s) {
+    case VP8_STATUS_OUT_OF_MEMORY: return "out of memory";
+    case VP8_STATUS_INVALID_PARAM: return "invalid parameter";
+    case VP8_STATUS_BITSTREAM_ERROR: return "bitstream error";
+    case VP8_STATUS_UNSUPPORTED_FEATURE: return "unsupported feature";
+    case VP8_STATUS_SUSPENDED: return "suspended";
+    case VP8_STATUS_USER_ABORT: return "aborted";
+    case VP8_STATUS_NOT_ENOUGH_DATA: return "truncated data";
+    default: return "unknown error";
+  }
+}
+
+}  // namespace
+
+Image decode_webp(const uint8_t* data, size_t size, const DecodeLimits& limits) {
+  WebPDecoderConfig config;
+  if (!WebPInitDecoderConfig(&config)) fail("cannot initialise libwebp");
+  VP8StatusCode st = WebPGetFeatures(data, size, &config.input);
+  if (st != VP8_STATUS_OK) fail("corrupt WebP: {}", status_text(st));
+  if (config.input.has_animation) fail("animated WebP is not supported");
+  check_dimensions(config.input.width, config.input.height, limits, "WebP");
+
+  Image out;
+  out.width = config.input.width;
+  out.height = config.input.height;
+  out.pixels.resize(static_cast<size_t>(out.width) * static_cast<size_t>(out.height) * 3);
+  config.output.colorspace = MODE_RGB;
+  config.output.is_external_memory = 1;
+  config.output.u.RGBA.rgba = out.pixels.data();
+  config.output.u.RGBA.stride = out.width * 3;
+  config.output.u.RGBA.size = out.pixels.size();
+  st = WebPDecode(data, size, &config);
+  WebPFreeDecBuffer(&config.output);
+  if (st != VP8_STATUS_OK) fail("corrupt WebP: {}", status_text(st));
+  return out;
+}
+
+}  // namespace argus::image::detail

@@ -1,0 +1,40 @@
+// Decoded 8-bit images. Everything downstream of the codecs works on these plain
+// buffers so the image layer stays free of LibTorch.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace argus::image {
+
+// RGB, row-major HWC, 3 bytes per pixel.
+struct Image {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;
+};
+
+// RGBA, row-major HWC, straight (not premultiplied) alpha: overlays.
+struct RgbaImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;
+};
+
+// One byte per pixel: masks.
+struct GrayImage {
+  int width = 0, height = 0;
+  std::vector<uint8_t> pixels;
+};
+
+struct DecodeLimits {
+  // PIL refuses images over 2 * Image.MAX_IMAGE_PIXELS (its "decompression bomb" error).
+  int64_t max_pixels = 178956970;
+};
+
+// Refuses zero, negative or over-limit dimensions with one error line naming `what`.
+// Called on header dimensions before any pixel memory is allocated.
+void check_dimensions(int64_t width, int64_t height, const DecodeLimits& limits, const char* what);
+
+// An image of the given size with every byte zero; validates the size first.
+Image make_image(int width, int height);
+
+}  // namespace argus::image

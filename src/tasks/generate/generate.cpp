@@ -1,0 +1,116 @@
+#include "tasks/generate/generate.h"
+
+#include <algorithm>
+
+#include "io/checkpoint.h"
+#include "util/error.h"
+
+namespace argus::tasks {
+
+using models::llama::LlamaForCausalLMImpl;
+
+Generation generate(LlamaForCausalLMImpl& model, const TokenLists& prompts, const GenerateOptions& opts) {
+  if (prompts.empty()) return {};
+  size_t len = 0;
+  for (const auto& p : prompts) {
+    if (p.empty()) fail("generate: a prompt is empty");
+    len = std::max(len, p.size());
+  }
+  int64_t b = static_cast<int64_t>(prompts.size()), l = static_cast<int64_t>(len);
+  at::Tensor ids = at::full({b, l}, opts.pad_id, at::kLong);
+  at::Tensor mask = at::zeros({b, l}, at::kLong);
+  bool padded = false;
+  for (int64_t i = 0; i < b; ++i) {
+    int64_t n = static_cast<int64_t>(prompts[i].size());
+    ids[i].slice(0, l - n).copy_(at::tensor(prompts[i], at::kLong));
+    mask[i].slice(0, l - n).fill_(1);
+    padded |= n < l;
+  }
+  return generate(model, ids, padded ? mask : at::Tensor(), opts);
+}
+
+Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                    const GenerateOptions& opts, const at::Tensor& inputs_embeds) {
+  if (input_ids.dim() != 2) fail("generate: input_ids must be [batch, length]");
+  if (opts.max_new_tokens < 0) fail("generate: max_new_tokens must be >= 0, got {}", opts.max_new_tokens);
+  at::NoGradGuard no_grad;
+  Sampler sampler(opts.sampling);
+  int64_t b = input_ids.size(0), l = input_ids.size(1);
+  at::Tensor ids = input_ids.to(at::kLong).contiguous();
+  at::Tensor mask = attention_mask.defined() ? attention_mask.to(at::kLong).contiguous() : at::ones({b, l}, at::kLong);
+  if (mask.sizes() != ids.sizes()) fail("generate: attention_mask must have the shape of input_ids");
+
+  Generation out;
+  out.tokens.assign(b, {});
+  out.finish_reason.assign(b, "length");
+  out.stop_token.assign(b, -1);
+  TokenLists context(b);
+  auto ia = ids.accessor<int64_t, 2>();
+  auto ma = mask.accessor<int64_t, 2>();
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t j = 0; j < l; ++j)
+      if (ma[i][j]) context[i].push_back(ia[i][j]);
+
+  int64_t budget = std::min(opts.max_new_tokens, model.cfg.rope.type == "dynamic"
+                                                     ? opts.max_new_tokens
+                                                     : model.cfg.max_position_embeddings - l + 1);
+  if (budget <= 0) {
+    if (l > model.cfg.max_position_embeddings)
+      fail("prompt of {} tokens is longer than the model's max_position_embeddings ({})", l,
+           model.cfg.max_position_embeddings);
+    return out;
+  }
+  nn::KvCache cache = model.new_cache();
+  cache.reserve(l + budget);
+  std::vector<bool> done(b, false);
+  auto is_stop = [&](int64_t t) {
+    return std::find(opts.eos_ids.begin(), opts.eos_ids.end(), t) != opts.eos_ids.end() ||
+           std::find(opts.stop_ids.begin(), opts.stop_ids.end(), t) != opts.stop_ids.end();
+  };
+
+  at::Tensor logits = inputs_embeds.defined() ? model.forward_embeds(inputs_embeds, &cache, mask, 1)
+                                              : model.forward(ids, &cache, mask, 1);
+  for (int64_t step = 0; step < budget; ++step) {
+    std::vector<int64_t> next = sampler.next(logits.select(1, -1), context, out.tokens);
+    bool all_done = true;
+    for (int64_t i = 0; i < b; ++i) {
+      if (done[i]) {
+        next[i] = opts.pad_id;
+        continue;
+      }
+      int64_t t = next[i];
+      if (is_stop(t)) {
+        done[i] = true;
+        out.finish_reason[i] = "stop";
+        out.stop_token[i] = t;
+        continue;
+      }
+      out.tokens[i].push_back(t);
+      context[i].push_back(t);
+      if (opts.on_token && !opts.on_token(static_cast<size_t>(i), t)) {
+        done[i] = true;
+        out.finish_reason[i] = "callback";
+        continue;
+      }
+      all_done = false;
+    }
+    if (all_done || step + 1 == budget) break;
+    at::Tensor step_ids = at::tensor(next, at::kLong).view({b, 1});
+    logits = model.forward(step_ids, &cache, at::ones({b, 1}, at::kLong));
+  }
+  return out;
+}
+
+std::vector<int64_t> read_eos_ids(const io::Checkpoint& ck) {
+  std::vector<int64_t> ids;
+  auto add = [&](const nlohmann::json& j) {
+    for (int64_t t : models::llama::parse_token_ids(j, "eos_token_id"))
+      if (std::find(ids.begin(), ids.end(), t) == ids.end()) ids.push_back(t);
+  };
+  add(ck.config());
+  if (ck.config().is_object() && ck.config().contains("text_config")) add(ck.config()["text_config"]);
+  add(ck.side_json("generation_config.json"));
+  return ids;
+}
+
+}  // namespace argus::tasks

@@ -1,0 +1,204 @@
+#include "text/spm_tokenizer.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <sentencepiece_processor.h>
+
+#include "text/utf8.h"
+#include "util/error.h"
+
+namespace argus::text {
+namespace {
+
+constexpr const char* kMeta = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+
+int byte_of_piece(const std::string& p) {
+  if (p.size() != 6 || p.compare(0, 3, "<0x") != 0 || p[5] != '>') return -1;
+  try {
+    return std::stoi(p.substr(3, 2), nullptr, 16);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+}  // namespace
+
+SpmTokenizer::SpmTokenizer() : sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
+SpmTokenizer::~SpmTokenizer() = default;
+
+std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, const TokenizerConfig& cfg) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) fail("cannot open {}: no such file", path);
+  std::unique_ptr<SpmTokenizer> t(new SpmTokenizer);
+  t->path_ = path;
+  auto st = t->sp_->Load(path);
+  if (!st.ok()) fail("{}: not a SentencePiece model ({})", path, st.ToString());
+  auto& sp = *t->sp_;
+  auto resolve = [&](const std::string& tok, int def, const char* role) -> int64_t {
+    if (tok.empty()) return def;
+    for (auto& a : cfg.added_tokens)
+      if (a.content == tok) return a.id;
+    int id = sp.PieceToId(tok);
+    if (id == sp.unk_id() && tok != sp.IdToPiece(id)) fail("{}: {} token \"{}\" is not in the model", path, role, tok);
+    return id;
+  };
+  t->unk_ = sp.unk_id();
+  t->bos_ = resolve(cfg.bos_token, sp.bos_id(), "BOS");
+  t->eos_ = resolve(cfg.eos_token, sp.eos_id(), "EOS");
+  t->pad_ = sp.pad_id();
+  if (!cfg.pad_token.empty()) {  // a pad token the model lacks stays unset rather than failing
+    int id = sp.PieceToId(cfg.pad_token);
+    if (id != sp.unk_id() || cfg.pad_token == sp.IdToPiece(id)) t->pad_ = id;
+    for (auto& a : cfg.added_tokens)
+      if (a.content == cfg.pad_token) t->pad_ = a.id;
+  }
+  if (!cfg.unk_token.empty()) t->unk_ = resolve(cfg.unk_token, sp.unk_id(), "unk");
+  t->add_bos_ = cfg.add_bos_token.value_or(true);
+  t->add_eos_ = cfg.add_eos_token.value_or(false);
+  t->legacy_ = cfg.legacy.value_or(true);
+
+  // The reference treats the BOS/EOS/unk strings as special added tokens too.
+  for (int64_t id : {t->bos_, t->eos_, t->unk_})
+    if (id >= 0 && id < sp.GetPieceSize()) {
+      AddedToken a;
+      a.content = sp.IdToPiece(static_cast<int>(id));
+      a.id = id;
+      t->matcher_.add(a);
+      t->added_[id] = a;
+    }
+  for (auto& a : cfg.added_tokens) {
+    t->matcher_.add(a);
+    t->added_[a.id] = a;
+  }
+
+  // Whether the model adds a dummy "▁" prefix is in its normaliser spec; ask the model.
+  std::vector<std::string> pieces;
+  sp.Encode("a", &pieces);
+  t->dummy_prefix_ = !pieces.empty() && pieces[0].compare(0, 3, kMeta) == 0;
+  if (t->unk_ >= 0) {
+    std::vector<int> unk_ids;
+    sp.Encode(sp.IdToPiece(static_cast<int>(t->unk_)), &unk_ids);
+    t->unk_pieces_ = unk_ids.size();
+  }
+  return t;
+}
+
+void SpmTokenizer::encode_segment(std::string_view text, bool at_start, std::vector<int64_t>& out) const {
+  std::vector<int> ids;
+  if (legacy_ || at_start || !dummy_prefix_ || unk_ < 0) {
+    auto st = sp_->Encode(text, &ids);
+    if (!st.ok()) fail("{}: SentencePiece cannot encode the text ({})", path_, st.ToString());
+  } else {
+    // Non-legacy: no "▁" after an added token. SentencePiece cannot switch the prefix off, so
+    // encode "<unk>" + text and drop the unk's pieces, as the reference's slow tokenizer does.
+    std::string s = sp_->IdToPiece(static_cast<int>(unk_)) + std::string(text);
+    auto st = sp_->Encode(s, &ids);
+    if (!st.ok()) fail("{}: SentencePiece cannot encode the text ({})", path_, st.ToString());
+    ids.erase(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(std::min(unk_pieces_, ids.size())));
+  }
+  out.insert(out.end(), ids.begin(), ids.end());
+}
+
+std::vector<int64_t> SpmTokenizer::encode(const std::string& text, bool add_special) const {
+  require_utf8(text);
+  std::vector<int64_t> ids;
+  if (add_special && add_bos_ && bos_ >= 0) ids.push_back(bos_);
+  for (auto& seg : matcher_.split(text)) {
+    if (seg.id >= 0)
+      ids.push_back(seg.id);
+    else
+      encode_segment(std::string_view(text).substr(seg.begin, seg.end - seg.begin), seg.begin == 0, ids);
+  }
+  if (add_special && add_eos_ && eos_ >= 0) ids.push_back(eos_);
+  return ids;
+}
+
+std::string SpmTokenizer::decode_impl(const std::vector<int64_t>& ids, bool skip_special, bool raw) const {
+  std::string out, run;
+  auto flush = [&] {
+    if (run.empty()) return;
+    if (raw || is_valid_utf8(run)) {
+      out += run;
+    } else {
+      for (size_t k = 0; k < run.size(); ++k) out += "\xEF\xBF\xBD";  // one per byte, as the reference
+    }
+    run.clear();
+  };
+  const int64_t n = sp_->GetPieceSize();
+  for (int64_t id : ids) {
+    if (skip_special && is_special(id)) continue;
+    std::string piece;
+    if (auto it = added_.find(id); it != added_.end()) {
+      piece = it->second.content;
+    } else if (id >= 0 && id < n) {
+      piece = sp_->IdToPiece(static_cast<int>(id));
+      if (sp_->IsByte(static_cast<int>(id))) {
+        int b = byte_of_piece(piece);
+        if (b >= 0) {
+          run += static_cast<char>(b);
+          continue;
+        }
+      }
+    } else {
+      continue;  // unknown id: skipped, as the reference does
+    }
+    flush();
+    for (size_t pos = 0;;) {
+      size_t hit = piece.find(kMeta, pos);
+      out.append(piece, pos, hit == std::string::npos ? std::string::npos : hit - pos);
+      if (hit == std::string::npos) break;
+      out += ' ';
+      pos = hit + 3;
+    }
+  }
+  flush();
+  if (dummy_prefix_ && !out.empty() && out[0] == ' ') out.erase(0, 1);
+  return out;
+}
+
+std::string SpmTokenizer::decode(const std::vector<int64_t>& ids, bool skip_special) const {
+  return to_valid_utf8(decode_impl(ids, skip_special, false));
+}
+
+std::string SpmTokenizer::decode_bytes(const std::vector<int64_t>& ids, bool skip_special) const {
+  return decode_impl(ids, skip_special, true);
+}
+
+std::vector<std::string> SpmTokenizer::tokens(const std::vector<int64_t>& ids) const {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    if (auto it = added_.find(id); it != added_.end()) {
+      out.push_back(it->second.content);
+    } else if (id >= 0 && id < sp_->GetPieceSize()) {
+      out.push_back(sp_->IdToPiece(static_cast<int>(id)));
+    } else {
+      fail("token id {} is not in the SentencePiece model (size {})", id, vocab_size());
+    }
+  }
+  return out;
+}
+
+int64_t SpmTokenizer::vocab_size() const {
+  int64_t v = sp_->GetPieceSize();
+  for (auto& [id, t] : added_) v = std::max(v, id + 1);
+  return v;
+}
+
+int64_t SpmTokenizer::token_to_id(const std::string& token) const {
+  for (auto& [id, t] : added_)
+    if (t.content == token) return id;
+  int id = sp_->PieceToId(token);
+  if (id == sp_->unk_id() && token != sp_->IdToPiece(id)) return -1;
+  return id;
+}
+
+bool SpmTokenizer::is_special(int64_t id) const {
+  if (id < 0) return false;
+  if (auto it = added_.find(id); it != added_.end()) return it->second.special;
+  if (id == bos_ || id == eos_ || id == pad_ || id == unk_) return true;
+  return id < sp_->GetPieceSize() && sp_->IsControl(static_cast<int>(id));
+}
+
+}  // namespace argus::text

@@ -1,0 +1,82 @@
+// load_tokenizer: which implementation a checkpoint directory or file gets.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "text/clip_bpe.h"
+#include "text/hf_tokenizer.h"
+#include "text/spm_tokenizer.h"
+#include "text/tokenizer.h"
+
+using namespace argus::text;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kShared = ARGUS_SHARED_DIR;
+const std::string kTok = kShared + "/fixtures/tokenizers";
+
+std::string tmpdir(const char* name) {
+  auto d = fs::temp_directory_path() / (std::string("argus_tok_loader_") + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d.string();
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+}  // namespace
+
+TEST(TokLoader, PicksTheImplementation) {
+  EXPECT_NE(dynamic_cast<ClipBpeTokenizer*>(load_tokenizer(kTok + "/clip").get()), nullptr);
+  EXPECT_NE(dynamic_cast<ClipBpeTokenizer*>(load_tokenizer(kTok + "/clip/tokenizer.json").get()), nullptr);
+  EXPECT_NE(dynamic_cast<ClipBpeTokenizer*>(load_tokenizer(kShared + "/fixtures/clip").get()), nullptr);
+  EXPECT_NE(dynamic_cast<HfTokenizer*>(load_tokenizer(kTok + "/bbpe").get()), nullptr);
+  EXPECT_NE(dynamic_cast<SpmTokenizer*>(load_tokenizer(kTok + "/spm").get()), nullptr);
+  EXPECT_NE(dynamic_cast<SpmTokenizer*>(load_tokenizer(kShared + "/fixtures/llava/tokenizer.model").get()), nullptr);
+}
+
+TEST(TokLoader, ClipFromVocabAndMergesOnly) {
+  std::string d = tmpdir("clip_vm");
+  fs::copy_file(kTok + "/clip/vocab.json", d + "/vocab.json");
+  fs::copy_file(kTok + "/clip/merges.txt", d + "/merges.txt");
+  auto t = load_tokenizer(d);
+  ASSERT_NE(dynamic_cast<ClipBpeTokenizer*>(t.get()), nullptr);
+  EXPECT_EQ(t->encode("a photo of a cat"), (std::vector<int64_t>{49406, 320, 1125, 539, 320, 2368, 49407}));
+  // A checkpoint that pads with "!" (id 0), as some CLIP variants do.
+  write(d + "/tokenizer_config.json", R"({"tokenizer_class": "CLIPTokenizer", "pad_token": "!"})");
+  auto padded = dynamic_cast<ClipBpeTokenizer*>(load_tokenizer(d).get())->encode_padded("a cat", 6);
+  EXPECT_EQ(padded, (std::vector<int64_t>{49406, 320, 2368, 49407, 0, 0}));
+}
+
+TEST(TokLoader, Gpt2StyleVocabAndMerges) {
+  std::string d = tmpdir("gpt2_vm");
+  write(d + "/vocab.json", R"({"h": 0, "i": 1, "Ġ": 2, "hi": 3, "Ġhi": 4, "!": 5})");
+  write(d + "/merges.txt", "#version: 0.2\nh i\nĠ hi\n");
+  auto t = load_tokenizer(d);
+  EXPECT_EQ(t->encode("hi hi!"), (std::vector<int64_t>{3, 4, 5}));
+  EXPECT_EQ(t->decode({3, 4, 5}), "hi hi!");
+}
+
+TEST(TokLoader, UnigramJsonFallsBackToSentencePieceModel) {
+  std::string d = tmpdir("unigram");
+  write(d + "/tokenizer.json", R"({"model": {"type": "Unigram", "vocab": [["a", 0.0]]}})");
+  fs::copy_file(kTok + "/spm/tokenizer.model", d + "/tokenizer.model");
+  auto t = load_tokenizer(d);
+  ASSERT_NE(dynamic_cast<SpmTokenizer*>(t.get()), nullptr);
+  EXPECT_EQ(t->encode("a photo of a cat", false), (std::vector<int64_t>{264, 296, 926, 808, 360, 264, 277, 269}));
+}
+
+TEST(TokLoader, ConfigFlagsAndAddedTokens) {
+  std::string d = tmpdir("spm_cfg");
+  fs::copy_file(kTok + "/spm/tokenizer.model", d + "/tokenizer.model");
+  write(d + "/tokenizer_config.json", R"({"add_bos_token": false, "add_eos_token": true,
+    "added_tokens_decoder": {"1000": {"content": "<video>", "special": true}}})");
+  auto t = load_tokenizer(d);
+  auto ids = t->encode("a<video>");
+  ASSERT_GE(ids.size(), 3u);
+  EXPECT_NE(ids.front(), 1);
+  EXPECT_EQ(ids[ids.size() - 2], 1000);
+  EXPECT_EQ(ids.back(), 2);
+}

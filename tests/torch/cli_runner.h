@@ -1,0 +1,58 @@
+// Runs the argus binary as a user would and captures exit code, stdout, stderr.
+#pragma once
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace argus::test {
+
+struct CliResult {
+  int rc = -1;
+  std::string out, err;
+  nlohmann::json json() const { return nlohmann::json::parse(out); }
+};
+
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+inline CliResult run_cli(const std::vector<std::string>& args) {
+  static int counter = 0;
+  auto dir = std::filesystem::temp_directory_path() / "argus_cli";
+  std::filesystem::create_directories(dir);
+  std::string base = (dir / ("run" + std::to_string(getpid()) + "_" + std::to_string(counter++))).string();
+  std::string cmd = shell_quote(ARGUS_BINARY) + " --threads 1";
+  for (const auto& a : args) cmd += " " + shell_quote(a);
+  cmd += " >" + base + ".out 2>" + base + ".err </dev/null";
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  auto slurp = [](const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(base + ".out");
+  r.err = slurp(base + ".err");
+  return r;
+}
+
+// A clean error: non-zero exit, exactly one line on stderr, nothing crashed.
+#define EXPECT_CLEAN_ERROR(r, needle)                                                             \
+  do {                                                                                            \
+    EXPECT_EQ((r).rc, 1) << (r).err;                                                              \
+    EXPECT_EQ(std::count((r).err.begin(), (r).err.end(), '\n'), 1) << (r).err;                    \
+    EXPECT_NE((r).err.find(needle), std::string::npos) << (r).err;                                \
+  } while (0)
+
+}  // namespace argus::test

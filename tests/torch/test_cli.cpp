@@ -1,0 +1,145 @@
+// End-to-end tests of the argus CLI on the fixtures, run as a user would.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+#include "parity.h"
+
+using namespace argus;
+using argus::test::run_cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string img(const std::string& name) { return test::asset("images/" + name); }
+
+fs::path fresh_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / ("argus_cli_" + name);
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+at::Tensor to_tensor(const nlohmann::json& rows) {
+  std::vector<at::Tensor> out;
+  for (const auto& r : rows) out.push_back(at::tensor(r.get<std::vector<float>>()));
+  return at::stack(out);
+}
+
+}  // namespace
+
+TEST(Cli, InspectReportsFamilyParametersAndDtypes) {
+  auto r = run_cli({"inspect", "--model", test::fixture("clip"), "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = r.json();
+  EXPECT_EQ(j["family"], "CLIP");
+  EXPECT_EQ(j["model_type"], "clip");
+  EXPECT_EQ(j["dtypes"]["F16"], j["parameters"]);
+  EXPECT_EQ(j["config"]["vision_config.patch_size"], 32);
+}
+
+TEST(Cli, TokenizeMatchesReferenceIds) {
+  auto r = run_cli({"tokenize", "--model", test::fixture("clip"), "--json", "a photo of a cat"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  EXPECT_EQ(r.json()["ids"], nlohmann::json({49406, 320, 1125, 539, 320, 2368, 49407}));
+  EXPECT_EQ(r.json()["tokens"][1], "a</w>");
+}
+
+TEST(Cli, EmbedTextMatchesTransformersAndImagesAreClose) {
+  auto ref = test::reference("clip");
+  auto r = run_cli({"embed", "--model", test::fixture("clip"), "--image", img("dog.jpg"), "--image", img("truck.jpg"),
+                    "--text", "a photo of a dog", "--text", "a photo of a truck", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = r.json();
+  EXPECT_CLOSE(to_tensor(j["text_embeds"]), ref["text_embeds"].slice(0, 0, 2), 1e-4);
+  // Images go through argus' own decoding and resampling: a few pixels may sit one
+  // uint8 step off the reference (parity-notes), so embeddings agree to ~1e-3.
+  EXPECT_CLOSE(to_tensor(j["image_embeds"]), ref["image_embeds"].slice(0, 0, 2), 5e-3);
+}
+
+TEST(Cli, ClassifyGivesLogitsPerImageAndSoftmaxProbs) {
+  auto ref = test::reference("clip");
+  auto r = run_cli({"classify", "--model", test::fixture("clip"), "--image", img("dog.jpg"), "--label", "dog",
+                    "--label", "truck", "--template", "a photo of a {}", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = r.json();
+  EXPECT_EQ(j["labels"], nlohmann::json({"dog", "truck"}));
+  auto logits = at::tensor(j["logits"].get<std::vector<double>>());
+  EXPECT_CLOSE(logits, ref["logits_per_image"][0].slice(0, 0, 2), 5e-2);
+  auto probs = at::tensor(j["probs"].get<std::vector<double>>());
+  EXPECT_CLOSE(probs, at::softmax(logits, 0), 1e-6);
+}
+
+TEST(Cli, IndexBuildIsIncrementalAndSearchFindsTheImage) {
+  auto dir = fresh_dir("index");
+  fs::create_directories(dir / "imgs" / "sub");
+  for (auto name : {"dog.jpg", "truck.jpg"}) fs::copy_file(img(name), dir / "imgs" / name);
+  fs::copy_file(img("groceries.jpg"), dir / "imgs" / "sub" / "groceries.jpg");
+  std::ofstream(dir / "imgs" / "broken.jpg") << "\xff\xd8\xff\xe0 not really a jpeg";
+  std::string db = (dir / "index.db").string();
+  auto b1 = run_cli({"index", "build", "--model", test::fixture("clip"), "--images", (dir / "imgs").string(), "--db", db});
+  ASSERT_EQ(b1.rc, 0) << b1.err;
+  EXPECT_NE(b1.out.find("3 added"), std::string::npos) << b1.out;
+  EXPECT_NE(b1.out.find("1 unreadable"), std::string::npos) << b1.out;
+  EXPECT_NE(b1.err.find("broken.jpg"), std::string::npos) << b1.err;
+
+  auto b2 = run_cli({"index", "build", "--model", test::fixture("clip"), "--images", (dir / "imgs").string(), "--db", db});
+  ASSERT_EQ(b2.rc, 0) << b2.err;
+  EXPECT_NE(b2.out.find("0 added, 0 updated, 3 unchanged"), std::string::npos) << b2.out;
+
+  fs::remove(dir / "imgs" / "truck.jpg");
+  auto b3 = run_cli({"index", "build", "--model", test::fixture("clip"), "--images", (dir / "imgs").string(), "--db", db});
+  EXPECT_NE(b3.out.find("1 removed"), std::string::npos) << b3.out;
+
+  auto s = run_cli({"search", "--db", db, "--image", img("groceries.jpg"), "-k", "5", "--json"});
+  ASSERT_EQ(s.rc, 0) << s.err;
+  auto hits = s.json()["results"];
+  ASSERT_EQ(hits.size(), 2u);
+  EXPECT_NE(hits[0]["path"].get<std::string>().find("groceries.jpg"), std::string::npos);
+  EXPECT_NEAR(hits[0]["score"].get<double>(), 1.0, 1e-4);
+  EXPECT_GE(hits[0]["score"].get<double>(), hits[1]["score"].get<double>());
+
+  auto t = run_cli({"search", "--db", db, "--text", "a photo of a dog", "-k", "1", "--json"});
+  ASSERT_EQ(t.rc, 0) << t.err;
+  EXPECT_EQ(t.json()["results"].size(), 1u);
+}
+
+TEST(CliBadInput, UnknownModelTypeIsOneClearLine) {
+  auto r = run_cli({"classify", "--model", test::fixture("detr"), "--image", img("dog.jpg"), "--label", "x"});
+  EXPECT_CLEAN_ERROR(r, "unknown model_type \"detr\"");
+}
+
+TEST(CliBadInput, EmptyLabelListIsRefused) {
+  auto r = run_cli({"classify", "--model", test::fixture("clip"), "--image", img("dog.jpg")});
+  EXPECT_CLEAN_ERROR(r, "--label");
+}
+
+TEST(CliBadInput, NonUtf8TextIsRefused) {
+  auto r = run_cli({"embed", "--model", test::fixture("clip"), "--text", "caf\xe9"});
+  EXPECT_CLEAN_ERROR(r, "UTF-8");
+}
+
+TEST(CliBadInput, MissingTokenizerFilesAreNamed) {
+  auto r = run_cli({"embed", "--model", test::fixture("siglip"), "--text", "a dog"});
+  EXPECT_CLEAN_ERROR(r, "tokenizer");
+}
+
+TEST(CliBadInput, TruncatedImageIsOneClearLine) {
+  auto dir = fresh_dir("trunc");
+  std::ifstream in(img("dog.jpg"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(dir / "half.jpg", std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  auto r = run_cli({"embed", "--model", test::fixture("clip"), "--image", (dir / "half.jpg").string(), "--json"});
+  EXPECT_CLEAN_ERROR(r, "half.jpg");
+}
+
+TEST(CliBadInput, CorruptCheckpointIsOneClearLine) {
+  auto dir = fresh_dir("corrupt_ck");
+  fs::copy_file(test::fixture("clip/config.json"), dir / "config.json");
+  std::ofstream(dir / "model.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\0\0\0\0{}", 10);
+  auto r = run_cli({"inspect", "--model", dir.string()});
+  EXPECT_CLEAN_ERROR(r, "header length");
+}
