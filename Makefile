@@ -21,4 +21,4 @@ bench: build
 	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/argus_bench
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-sanitize

@@ -11,25 +11,24 @@ echo "== unit and parity tests"
 ctest --test-dir "$BUILD" --output-on-failure -j "$jobs" --timeout 600
 
 # LibTorch itself is not ASan-instrumented, so the sanitizer build covers the
-# torch-free core: safetensors/JSON/image/tokenizer parsing, where untrusted bytes land.
+# torch-free core: safetensors/JSON/image/tokenizer parsing, where untrusted bytes
+# land. One clang build serves both the sanitized core tests and the fuzzers.
 echo "== core tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake -S . -B build-asan -G Ninja -DARGUS_CORE_ONLY=ON -DARGUS_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build-asan argus_core_tests
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-asan --output-on-failure -j "$jobs"
+CC=clang CXX=clang++ cmake -S . -B build-sanitize -G Ninja -DARGUS_CORE_ONLY=ON -DARGUS_SANITIZE=ON -DARGUS_FUZZ=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+ninja -C build-sanitize
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build-sanitize --output-on-failure -j "$jobs"
 
 echo "== fuzzing (${FUZZ_SECONDS}s per target)"
-CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DARGUS_CORE_ONLY=ON -DARGUS_FUZZ=ON \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C build-fuzz
 export ARGUS_SHARED="$PWD/../shared"
-for f in build-fuzz/fuzz_*; do
+for f in build-sanitize/fuzz_*; do
   [ -x "$f" ] || continue
   name=$(basename "$f")
   corpus="tests/fuzz/corpus/$name"
-  mkdir -p "build-fuzz/corpus-$name"
-  [ -d "$corpus" ] && cp -r "$corpus"/. "build-fuzz/corpus-$name"/ 2>/dev/null || true
+  mkdir -p "build-sanitize/corpus-$name"
+  [ -d "$corpus" ] && cp -r "$corpus"/. "build-sanitize/corpus-$name"/ 2>/dev/null || true
   echo "-- $name"
   "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
-    "build-fuzz/corpus-$name" 2>&1 | tail -n 3
+    "build-sanitize/corpus-$name" 2>&1 | tail -n 3
 done
 echo "all test stages passed"

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "nn/tensor_io.h"
+#include "util/progress.h"
 #include "util/error.h"
 
 namespace argus::nn {
@@ -34,6 +35,10 @@ void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const Loa
   std::set<std::string> filled;
   std::vector<std::string> unexpected;
   at::NoGradGuard no_grad;
+  // Big checkpoints page in from disk for a while: show it (in MB).
+  std::unique_ptr<Progress> progress;
+  if (ck.total_bytes() > (512u << 20))
+    progress = std::make_unique<Progress>("loading " + ck.dir(), static_cast<int64_t>(ck.total_bytes() >> 20));
   for (const auto& [key, ref] : ck.tensors()) {
     if (key.rfind(opts.prefix, 0) != 0) continue;
     bool ignored = false;
@@ -54,7 +59,9 @@ void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const Loa
            shape_str(dst.sizes()), name);
     if (!filled.insert(name).second) fail("two checkpoint tensors map to \"{}\" (the second is \"{}\")", name, key);
     dst.copy_(src);
+    if (progress) progress->step(static_cast<int64_t>(ref.entry->nbytes() >> 20));
   }
+  if (progress) progress->finish();
   if (!unexpected.empty())
     fail("checkpoint has {} tensor(s) the model does not use: {}", unexpected.size(), list_some(unexpected));
   std::vector<std::string> missing;

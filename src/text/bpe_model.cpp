@@ -1,5 +1,7 @@
 #include "text/bpe_model.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <queue>
 
 #include <fmt/format.h>

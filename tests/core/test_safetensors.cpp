@@ -46,7 +46,10 @@ TEST(Safetensors, ParsesValidHeaderAndPointsIntoData) {
   std::string data(8, '\0');
   float v[2] = {1.5f, -2.0f};
   std::memcpy(data.data(), v, 8);
-  auto h = parse(with_header(R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data));
+  // The parsed entries point into the bytes, which must outlive them.
+  const std::string bytes =
+      with_header(R"({"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})", data);
+  auto h = parse(bytes);
   ASSERT_EQ(h.tensors.size(), 1u);
   EXPECT_EQ(h.metadata.at("format"), "pt");
   EXPECT_EQ(h.tensors[0].shape, std::vector<int64_t>({2}));
