@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include <sentencepiece_processor.h>
-
 #include "text/utf8.h"
 #include "util/error.h"
 
@@ -24,7 +22,7 @@ int byte_of_piece(const std::string& p) {
 
 }  // namespace
 
-SpmTokenizer::SpmTokenizer() : sp_(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
+SpmTokenizer::SpmTokenizer() = default;
 SpmTokenizer::~SpmTokenizer() = default;
 
 std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, const TokenizerConfig& cfg) {
@@ -32,15 +30,14 @@ std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, c
   if (!std::filesystem::is_regular_file(path, ec)) fail("cannot open {}: no such file", path);
   std::unique_ptr<SpmTokenizer> t(new SpmTokenizer);
   t->path_ = path;
-  auto st = t->sp_->Load(path);
-  if (!st.ok()) fail("{}: not a SentencePiece model ({})", path, st.ToString());
-  auto& sp = *t->sp_;
+  t->sp_ = std::make_unique<SpmModel>(SpmModel::from_file(path));  // "<path>: not a SentencePiece model (...)"
+  const SpmModel& sp = *t->sp_;
   auto resolve = [&](const std::string& tok, int def, const char* role) -> int64_t {
     if (tok.empty()) return def;
     for (auto& a : cfg.added_tokens)
       if (a.content == tok) return a.id;
-    int id = sp.PieceToId(tok);
-    if (id == sp.unk_id() && tok != sp.IdToPiece(id)) fail("{}: {} token \"{}\" is not in the model", path, role, tok);
+    int id = sp.piece_to_id(tok);
+    if (id == sp.unk_id() && tok != sp.id_to_piece(id)) fail("{}: {} token \"{}\" is not in the model", path, role, tok);
     return id;
   };
   t->unk_ = sp.unk_id();
@@ -48,8 +45,8 @@ std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, c
   t->eos_ = resolve(cfg.eos_token, sp.eos_id(), "EOS");
   t->pad_ = sp.pad_id();
   if (!cfg.pad_token.empty()) {  // a pad token the model lacks stays unset rather than failing
-    int id = sp.PieceToId(cfg.pad_token);
-    if (id != sp.unk_id() || cfg.pad_token == sp.IdToPiece(id)) t->pad_ = id;
+    int id = sp.piece_to_id(cfg.pad_token);
+    if (id != sp.unk_id() || cfg.pad_token == sp.id_to_piece(id)) t->pad_ = id;
     for (auto& a : cfg.added_tokens)
       if (a.content == cfg.pad_token) t->pad_ = a.id;
   }
@@ -60,9 +57,9 @@ std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, c
 
   // The reference treats the BOS/EOS/unk strings as special added tokens too.
   for (int64_t id : {t->bos_, t->eos_, t->unk_})
-    if (id >= 0 && id < sp.GetPieceSize()) {
+    if (id >= 0 && id < sp.size()) {
       AddedToken a;
-      a.content = sp.IdToPiece(static_cast<int>(id));
+      a.content = sp.id_to_piece(static_cast<int>(id));
       a.id = id;
       t->matcher_.add(a);
       t->added_[id] = a;
@@ -72,32 +69,19 @@ std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, c
     t->added_[a.id] = a;
   }
 
-  // Whether the model adds a dummy "▁" prefix is in its normaliser spec; ask the model.
-  std::vector<std::string> pieces;
-  sp.Encode("a", &pieces);
-  t->dummy_prefix_ = !pieces.empty() && pieces[0].compare(0, 3, kMeta) == 0;
-  if (t->unk_ >= 0) {
-    std::vector<int> unk_ids;
-    sp.Encode(sp.IdToPiece(static_cast<int>(t->unk_)), &unk_ids);
-    t->unk_pieces_ = unk_ids.size();
-  }
+  // Whether the text gets a dummy "▁" prefix: the model's normaliser spec says so (ask the model),
+  // unless tokenizer_config.json's add_prefix_space overrides it.
+  auto pieces = sp.encode("a");
+  const bool model_prefix = !pieces.empty() && sp.id_to_piece(pieces[0]).compare(0, 3, kMeta) == 0;
+  t->dummy_prefix_ = cfg.add_prefix_space.value_or(model_prefix);
   return t;
 }
 
 void SpmTokenizer::encode_segment(std::string_view text, bool at_start, std::vector<int64_t>& out) const {
-  std::vector<int> ids;
-  if (legacy_ || at_start || !dummy_prefix_ || unk_ < 0) {
-    auto st = sp_->Encode(text, &ids);
-    if (!st.ok()) fail("{}: SentencePiece cannot encode the text ({})", path_, st.ToString());
-  } else {
-    // Non-legacy: no "▁" after an added token. SentencePiece cannot switch the prefix off, so
-    // encode "<unk>" + text and drop the unk's pieces, as the reference's slow tokenizer does.
-    std::string s = sp_->IdToPiece(static_cast<int>(unk_)) + std::string(text);
-    auto st = sp_->Encode(s, &ids);
-    if (!st.ok()) fail("{}: SentencePiece cannot encode the text ({})", path_, st.ToString());
-    ids.erase(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(std::min(unk_pieces_, ids.size())));
-  }
-  out.insert(out.end(), ids.begin(), ids.end());
+  // Legacy: every segment between added tokens gets the "▁" prefix. Non-legacy: only the start of
+  // the text does (the reference's Metaspace prepend_scheme "first").
+  const bool prefix = dummy_prefix_ && (legacy_ || at_start);
+  for (int id : sp_->encode(text, prefix)) out.push_back(id);
 }
 
 std::vector<int64_t> SpmTokenizer::encode(const std::string& text, bool add_special) const {
@@ -125,15 +109,15 @@ std::string SpmTokenizer::decode_impl(const std::vector<int64_t>& ids, bool skip
     }
     run.clear();
   };
-  const int64_t n = sp_->GetPieceSize();
+  const int64_t n = sp_->size();
   for (int64_t id : ids) {
     if (skip_special && is_special(id)) continue;
     std::string piece;
     if (auto it = added_.find(id); it != added_.end()) {
       piece = it->second.content;
     } else if (id >= 0 && id < n) {
-      piece = sp_->IdToPiece(static_cast<int>(id));
-      if (sp_->IsByte(static_cast<int>(id))) {
+      piece = sp_->id_to_piece(static_cast<int>(id));
+      if (sp_->is_byte(static_cast<int>(id))) {
         int b = byte_of_piece(piece);
         if (b >= 0) {
           run += static_cast<char>(b);
@@ -171,8 +155,8 @@ std::vector<std::string> SpmTokenizer::tokens(const std::vector<int64_t>& ids) c
   for (int64_t id : ids) {
     if (auto it = added_.find(id); it != added_.end()) {
       out.push_back(it->second.content);
-    } else if (id >= 0 && id < sp_->GetPieceSize()) {
-      out.push_back(sp_->IdToPiece(static_cast<int>(id)));
+    } else if (id >= 0 && id < sp_->size()) {
+      out.push_back(sp_->id_to_piece(static_cast<int>(id)));
     } else {
       fail("token id {} is not in the SentencePiece model (size {})", id, vocab_size());
     }
@@ -181,7 +165,7 @@ std::vector<std::string> SpmTokenizer::tokens(const std::vector<int64_t>& ids) c
 }
 
 int64_t SpmTokenizer::vocab_size() const {
-  int64_t v = sp_->GetPieceSize();
+  int64_t v = sp_->size();
   for (auto& [id, t] : added_) v = std::max(v, id + 1);
   return v;
 }
@@ -189,8 +173,8 @@ int64_t SpmTokenizer::vocab_size() const {
 int64_t SpmTokenizer::token_to_id(const std::string& token) const {
   for (auto& [id, t] : added_)
     if (t.content == token) return id;
-  int id = sp_->PieceToId(token);
-  if (id == sp_->unk_id() && token != sp_->IdToPiece(id)) return -1;
+  int id = sp_->piece_to_id(token);
+  if (id == sp_->unk_id() && token != sp_->id_to_piece(id)) return -1;
   return id;
 }
 
@@ -198,7 +182,7 @@ bool SpmTokenizer::is_special(int64_t id) const {
   if (id < 0) return false;
   if (auto it = added_.find(id); it != added_.end()) return it->second.special;
   if (id == bos_ || id == eos_ || id == pad_ || id == unk_) return true;
-  return id < sp_->GetPieceSize() && sp_->IsControl(static_cast<int>(id));
+  return id < sp_->size() && sp_->is_control(static_cast<int>(id));
 }
 
 }  // namespace argus::text

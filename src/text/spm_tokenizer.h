@@ -1,4 +1,5 @@
-// SentencePiece models (tokenizer.model, e.g. Llama/LLaVA) through libsentencepiece, plus what
+// SentencePiece models (tokenizer.model, e.g. Llama/LLaVA) through the native SpmModel (argus does
+// not link libsentencepiece: its private protobuf runtime collides with LibTorch's), plus what
 // the reference wraps around it: added tokens from tokenizer_config.json (matched before
 // SentencePiece sees the text), add_bos/add_eos (Llama default: BOS yes, EOS no), and the
 // decoder of the reference fast tokenizer (▁ -> space, byte pieces, one leading space dropped).
@@ -9,12 +10,9 @@
 #include <vector>
 
 #include "text/added_tokens.h"
+#include "text/spm_model.h"
 #include "text/tokenizer.h"
 #include "text/tokenizer_config.h"
-
-namespace sentencepiece {
-class SentencePieceProcessor;
-}
 
 namespace argus::text {
 
@@ -39,15 +37,14 @@ class SpmTokenizer : public Tokenizer {
   void encode_segment(std::string_view text, bool at_start, std::vector<int64_t>& out) const;
   std::string decode_impl(const std::vector<int64_t>& ids, bool skip_special, bool raw) const;
 
-  std::unique_ptr<sentencepiece::SentencePieceProcessor> sp_;
+  std::unique_ptr<SpmModel> sp_;
   std::string path_;
   AddedTokenMatcher matcher_;
   std::unordered_map<int64_t, AddedToken> added_;
   int64_t bos_ = -1, eos_ = -1, pad_ = -1, unk_ = -1;
   bool add_bos_ = true, add_eos_ = false;
   bool legacy_ = true;        // every segment between added tokens gets SentencePiece's "▁" prefix
-  bool dummy_prefix_ = true;  // the model prepends "▁"; decoding drops it again
-  size_t unk_pieces_ = 0;     // pieces of the unk token's text (for the non-legacy prefix trick)
+  bool dummy_prefix_ = true;  // the text gets a leading "▁"; decoding drops it again
 };
 
 }  // namespace argus::text
