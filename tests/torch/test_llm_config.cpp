@@ -230,3 +230,26 @@ TEST(LlmConfig, SlidingWindowChangesOnlyPositionsBeyondIt) {
   EXPECT_LE(test::max_abs_diff(full.slice(1, 0, 8), ref["logits"].slice(1, 0, 8)), 1e-4);
   EXPECT_GT(test::max_abs_diff(full.slice(1, 8), ref["logits"].slice(1, 8)), 1e-3);
 }
+
+TEST(LlmConfig, ShardedFloat16CheckpointLoads) {
+  auto w = test::fixture_weights("qwen2");
+  std::map<std::string, at::Tensor> a, b;
+  nlohmann::json map = nlohmann::json::object();
+  for (const auto& [k, t] : w) {
+    bool first = k.find("layers.1.") == std::string::npos;
+    (first ? a : b)[k] = t.to(at::kHalf);
+    map[k] = first ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors";
+  }
+  test::ScratchCheckpoint s("sharded", test::fixture_config("qwen2"), {});
+  std::filesystem::remove(s.dir() + "/model.safetensors");
+  nn::save_safetensors(s.dir() + "/model-00001-of-00002.safetensors", a);
+  nn::save_safetensors(s.dir() + "/model-00002-of-00002.safetensors", b);
+  s.write("model.safetensors.index.json", nlohmann::json({{"metadata", nlohmann::json::object()}, {"weight_map", map}}).dump());
+  auto m = load_llama(io::Checkpoint::open(s.dir()));
+  EXPECT_TRUE(at::equal(m->model->layers[1]->as<LlamaDecoderLayer>()->self_attn->q_proj->bias,
+                        w["model.layers.1.self_attn.q_proj.bias"].to(at::kHalf).to(at::kFloat)));
+  auto ref = test::reference("qwen2");
+  at::NoGradGuard ng;
+  // float16 rounding of the weights: close to, not at, the float32 reference.
+  EXPECT_LE(test::max_abs_diff(m->forward(ref["input_ids"]), ref["logits"]), 1e-2);
+}
