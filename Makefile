@@ -18,7 +18,7 @@ test: build
 	BUILD=$(BUILD) scripts/test-all.sh
 
 bench: build
-	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/argus_bench
+	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/clip_bench
 
 clean:
 	rm -rf build build-sanitize

@@ -2,8 +2,9 @@
 
 #include <cmath>
 
-#include <ATen/ops/mkldnn_linear.h>
 #include <torch/nn/init.h>
+
+#include "nn/onednn_matmul.h"
 
 namespace argus::nn {
 
@@ -20,11 +21,12 @@ DenseImpl::DenseImpl(int64_t in, int64_t out, bool with_bias) {
 
 void DenseImpl::pack(Kernel k) {
   kernel_ = k;
+  packed_f32_.reset();
   packed_w_ = packed_b_ = at::Tensor();
   at::NoGradGuard ng;
-  if (k == Kernel::OneDnnF32 && weight.scalar_type() == at::kFloat) {
-    packed_w_ = weight.detach().contiguous().to_mkldnn();
-    if (bias.defined()) packed_b_ = bias.detach().contiguous().to_mkldnn();
+  if (k == Kernel::OneDnnF32 && weight.scalar_type() == at::kFloat && weight.device().is_cpu() &&
+      PackedMatmul::available()) {
+    packed_f32_ = std::make_shared<const PackedMatmul>(weight, bias.defined() ? bias.to(at::kFloat) : bias);
   } else if (k == Kernel::Bf16) {
     packed_w_ = weight.detach().to(at::kBFloat16).contiguous();
     if (bias.defined()) packed_b_ = bias.detach().to(at::kBFloat16);
@@ -42,8 +44,9 @@ bool DenseImpl::packed_for(const at::Tensor& x) const {
 at::Tensor DenseImpl::forward(const at::Tensor& x) {
   if (!packed_for(x)) return at::linear(x, weight, bias);
   if (kernel_ == Kernel::Bf16) return at::linear(x.to(at::kBFloat16), packed_w_, packed_b_).to(x.scalar_type());
+  if (x.scalar_type() != at::kFloat) return at::linear(x, weight, bias);
   auto sizes = x.sizes().vec();
-  at::Tensor y = at::mkldnn_linear(x.reshape({-1, sizes.back()}).contiguous().to_mkldnn(), packed_w_, packed_b_).to_dense();
+  at::Tensor y = packed_f32_->forward(x.reshape({-1, sizes.back()}));
   sizes.back() = weight.size(0);
   return y.view(sizes);
 }

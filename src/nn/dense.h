@@ -1,13 +1,18 @@
 // A linear layer (parameters `weight` [out, in] and `bias`, as nn.Linear names
-// them) whose inference path can run on packed oneDNN weights: on these CPUs
-// oneDNN's fp32 GEMM beats the OpenBLAS path LibTorch's at::linear takes, and
-// bf16 (AVX512-BF16) is faster again. Training and autograd use plain at::linear.
+// them) whose inference path can run on pre-packed oneDNN weights
+// (nn/onednn_matmul.h): on these CPUs oneDNN's brgemm beats the OpenBLAS path
+// LibTorch's at::linear takes, and bf16 (AVX512-BF16) is faster again. Training
+// and autograd use plain at::linear.
 #pragma once
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include <memory>
+
 namespace argus::nn {
+
+class PackedMatmul;
 
 enum class Kernel { Reference, OneDnnF32, Bf16 };
 
@@ -30,7 +35,8 @@ struct DenseImpl : torch::nn::Module, Packable {
 
  private:
   Kernel kernel_ = Kernel::Reference;
-  at::Tensor packed_w_, packed_b_;
+  std::shared_ptr<const PackedMatmul> packed_f32_;
+  at::Tensor packed_w_, packed_b_;  // bf16 copies
   int64_t packed_version_ = -1;
 };
 TORCH_MODULE(Dense);
