@@ -1,0 +1,94 @@
+// argus side of the LLM benchmark: a real-size Llama-shaped decoder with random
+// weights, prefill of a prompt then cached single-token decode, timed in-process.
+// bench/run_llm_bench.py runs the PyTorch eager reference (reference_llama.py)
+// with the same config in the same script and writes the ratios to bench/README.md.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "engine/runtime.h"
+#include "models/llama/llama_model.h"
+#include "nn/inference.h"
+
+using namespace argus;
+
+namespace {
+
+double now_ms() {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Peak resident set (VmHWM) in MiB.
+double peak_rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"argus LLM benchmark"};
+  std::string config_path, dtype = "f32";
+  int prompt = 128, decode = 16, threads = 0;
+  app.add_option("--config", config_path, "config.json of the decoder")->required();
+  app.add_option("--prompt", prompt);
+  app.add_option("--decode", decode);
+  app.add_option("--threads", threads);
+  app.add_option("--dtype", dtype)->check(CLI::IsMember({"f32", "bf16"}));
+  CLI11_PARSE(app, argc, argv);
+  engine::init_runtime(threads);
+  at::manual_seed(0);
+
+  nlohmann::json cfg_json;
+  std::ifstream(config_path) >> cfg_json;
+  auto cfg = models::llama::parse_llama_config(cfg_json);
+  models::llama::LlamaForCausalLM model(cfg);
+  model->eval();
+  const bool bf16 = dtype == "bf16";
+  if (bf16) model->to(at::kBFloat16);
+  nn::InferenceOptions opts;
+  opts.onednn = !bf16;
+  nn::prepare_for_inference(*model, opts);
+  at::NoGradGuard ng;
+
+  // Bytes a decode step streams: every weight except the embedding table (one row
+  // is read), plus the lm_head, which is the embedding table when tied.
+  double weight_bytes = 0;
+  for (const auto& p : model->named_parameters())
+    if (p.key().find("embed_tokens") == std::string::npos) weight_bytes += p.value().numel() * p.value().element_size();
+  if (cfg.tie_word_embeddings) weight_bytes += model->model->embed_tokens->weight.nbytes();
+
+  at::Tensor ids = at::randint(1, cfg.vocab_size, {1, prompt}, at::kLong);
+  // Warm-up: a short prompt and a few steps (primitive creation, page faults).
+  {
+    auto cache = model->new_cache();
+    at::Tensor l = model->forward(ids.slice(1, 0, 8), &cache, {}, 1);
+    for (int i = 0; i < 2; ++i) l = model->forward(l.argmax(-1), &cache, {}, 1);
+  }
+  auto cache = model->new_cache();
+  double t0 = now_ms();
+  at::Tensor logits = model->forward(ids, &cache, {}, 1);
+  at::Tensor next = logits.argmax(-1);
+  double prefill_ms = now_ms() - t0;
+  t0 = now_ms();
+  for (int i = 0; i < decode; ++i) next = model->forward(next, &cache, {}, 1).argmax(-1);
+  double decode_ms = (now_ms() - t0) / decode;
+
+  nlohmann::json out = {{"dtype", dtype},
+                        {"threads", at::get_num_threads()},
+                        {"prefill_tok_s", 1000.0 * prompt / prefill_ms},
+                        {"ttft_ms", prefill_ms},
+                        {"decode_tok_s", 1000.0 / decode_ms},
+                        {"decode_gb_s", weight_bytes / (decode_ms / 1000.0) / 1e9},
+                        {"weight_gb", weight_bytes / 1e9},
+                        {"peak_rss_mib", peak_rss_mib()}};
+  std::printf("%s\n", out.dump().c_str());
+  return 0;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""LLM decode/prefill benchmark: argus (bench/llm_bench.cpp) against the same graph in
+PyTorch eager (reference_llama.py), same config, random weights, same thread count,
+both run from this script. Writes the table between the BENCH:llm markers of
+bench/README.md.
+
+Run with Debian's python3:  /usr/bin/python3 bench/run_llm_bench.py --argus build/llm_bench
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+
+from bench_report import machine_note, write_block
+
+# Llama 3.2 1B's shape (GQA 32/8 heads, tied embeddings) with a 32k vocabulary.
+LLAMA_1B = {
+    "model_type": "llama", "vocab_size": 32000, "hidden_size": 2048, "intermediate_size": 8192,
+    "num_hidden_layers": 16, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 64,
+    "max_position_embeddings": 4096, "rms_norm_eps": 1e-5, "rope_theta": 500000.0,
+    "tie_word_embeddings": True, "hidden_act": "silu",
+}
+
+
+def reference(config, dtype, prompt, decode, threads):
+    from reference_llama import Llama
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    dt = {"f32": torch.float32, "bf16": torch.bfloat16}[dtype]
+    with torch.inference_mode():
+        model = Llama(config).eval().to(dt)
+        weight_bytes = sum(p.numel() * p.element_size() for n, p in model.named_parameters() if "embed_tokens" not in n)
+        if config.get("tie_word_embeddings"):
+            weight_bytes += model.embed_tokens.weight.numel() * model.embed_tokens.weight.element_size()
+        ids = torch.randint(1, config["vocab_size"], (1, prompt))
+        caches = model.new_cache()
+        logits = model(ids[:, :8], caches)
+        for _ in range(2):
+            logits = model(logits.argmax(-1), caches)
+        caches = model.new_cache()
+        t0 = time.perf_counter()
+        nxt = model(ids, caches).argmax(-1)
+        prefill = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(decode):
+            nxt = model(nxt, caches).argmax(-1)
+        step = (time.perf_counter() - t0) / decode
+    return {"dtype": dtype, "prefill_tok_s": prompt / prefill, "ttft_ms": prefill * 1e3, "decode_tok_s": 1 / step,
+            "decode_gb_s": weight_bytes / step / 1e9, "weight_gb": weight_bytes / 1e9,
+            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def memory_bandwidth_gb_s(threads):
+    torch.set_num_threads(threads)
+    a, b = torch.ones(1 << 28), torch.empty(1 << 28)  # 1 GiB each
+    best = 1e9
+    for _ in range(5):
+        t0 = time.perf_counter()
+        b.copy_(a)
+        best = min(best, time.perf_counter() - t0)
+    return 2 * a.numel() * 4 / best / 1e9  # read + write
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--argus", default="build/llm_bench")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--prompt", type=int, default=128)
+    ap.add_argument("--decode", type=int, default=16)
+    ap.add_argument("--quick", action="store_true", help="a tiny config (smoke test); README untouched")
+    ap.add_argument("--reference-only", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    config = dict(LLAMA_1B)
+    if args.quick:
+        config.update(hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4,
+                      num_key_value_heads=2, vocab_size=1000)
+    if args.reference_only:  # child process: one clean RSS per run
+        print(json.dumps(reference(config, args.reference_only, args.prompt, args.decode, args.threads)))
+        return
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(config, f)
+    rows = []
+    for dtype in ("f32", "bf16"):
+        ref = json.loads(subprocess.run([sys.executable, __file__, "--reference-only", dtype, "--threads",
+                                         str(args.threads), "--prompt", str(args.prompt), "--decode",
+                                         str(args.decode)] + (["--quick"] if args.quick else []),
+                                        check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        ours = json.loads(subprocess.run([args.argus, "--config", f.name, "--dtype", dtype, "--threads",
+                                          str(args.threads), "--prompt", str(args.prompt), "--decode",
+                                          str(args.decode)], check=True, capture_output=True,
+                                         text=True).stdout.splitlines()[-1])
+        print(dtype, "pytorch", ref, "\nargus", ours, flush=True)
+        rows.append((dtype, ref, ours))
+    os.unlink(f.name)
+    bw = memory_bandwidth_gb_s(args.threads)
+    table = ["| weights | metric | PyTorch eager | argus | ratio |", "|---|---|---|---|---|"]
+    for dtype, r, a in rows:
+        for key, label, better_high in (("prefill_tok_s", f"prefill tok/s ({args.prompt}-token prompt)", True),
+                                        ("ttft_ms", "time to first token (ms)", False),
+                                        ("decode_tok_s", "decode tok/s (batch 1)", True),
+                                        ("decode_gb_s", "weights streamed per second (GB/s)", True),
+                                        ("peak_rss_mib", "peak RSS (MiB)", False)):
+            ratio = a[key] / r[key] if better_high else r[key] / a[key]
+            table.append(f"| {dtype} ({a['weight_gb']:.2f} GB) | {label} | {r[key]:.1f} | {a[key]:.1f} | **{ratio:.2f}×** |")
+    note = machine_note(args.threads, f"Measured memory bandwidth (1 GiB copy, read+write): {bw:.1f} GB/s. "
+                        "Ratios are argus over PyTorch for rates and PyTorch over argus for times and memory: "
+                        "above 1 means argus is better.")
+    body = note + "\n\n" + "\n".join(table)
+    print(body)
+    if not args.quick:
+        write_block("llm", body, "LLM decoder (Llama 3.2 1B shape)")
+
+
+if __name__ == "__main__":
+    main()
