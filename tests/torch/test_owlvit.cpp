@@ -55,9 +55,9 @@ TEST(Owlv2Parity, LogitsBoxesAndObjectnessMatchTransformers) {
   at::NoGradGuard ng;
   auto out = m->forward(ref["pixel_values"], ref["input_ids"], ref["attention_mask"]);
   EXPECT_LE(report("owlv2", "logits", out.logits, ref["logits"]), 1e-4);
-  // Measured 1.2e-4 (logits and objectness agree to 1e-6): the box path is not yet
-  // explained to 1e-4 on the 3600-patch grid; see the report.
-  EXPECT_LE(report("owlv2", "pred_boxes", out.pred_boxes, ref["pred_boxes"]), 2e-4);
+  // Needs box_bias rounded through the checkpoint's float16, as transformers builds it
+  // (1.2e-4 without that rounding, 2e-7 with it).
+  EXPECT_LE(report("owlv2", "pred_boxes", out.pred_boxes, ref["pred_boxes"]), 1e-4);
   EXPECT_LE(report("owlv2", "objectness_logits", out.objectness_logits, ref["objectness_logits"]), 1e-4);
 }
 

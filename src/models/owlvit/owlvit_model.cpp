@@ -7,6 +7,7 @@
 #include "models/owlvit/owlvit_postprocess.h"
 #include "nn/inference.h"
 #include "nn/load.h"
+#include "nn/tensor_io.h"
 #include "util/error.h"
 
 namespace argus::models::owlvit {
@@ -248,6 +249,14 @@ OwlViTForObjectDetection load_owlvit_model(const io::Checkpoint& ck) {
   nn::LoadOptions opts;
   opts.ignore_suffixes = {"embeddings.position_ids"};
   nn::load_weights(*m, ck, opts);
+  // transformers builds the model in the checkpoint's dtype (dtype="auto"), so box_bias,
+  // a buffer computed at construction, is rounded to that dtype; running the model in
+  // float32 afterwards keeps the rounded values. For a float16 checkpoint this moves
+  // boxes by up to ~1e-4 on OWLv2's 60x60 grid, so reproduce the rounding.
+  if (const io::TensorRef* w = ck.find("box_head.dense2.weight")) {
+    at::ScalarType stored = nn::to_scalar_type(w->entry->dtype);
+    if (stored == at::kHalf || stored == at::kBFloat16) m->box_bias = m->box_bias.to(stored).to(at::kFloat);
+  }
   nn::prepare_for_inference(*m);
   return m;
 }
