@@ -2,7 +2,7 @@
 """Times argus against the same graph in PyTorch eager, in one script, and writes
 the ratio table into bench/README.md (between the BENCH markers).
 
-Run with Debian's python3 (python3-torch):  /usr/bin/python3 bench/run_bench.py --argus build/argus_bench
+Run with Debian's python3 (python3-torch):  /usr/bin/python3 bench/run_bench.py --argus build/clip_bench
 Both sides use the same thread count (Debian's LibTorch defaults to one thread).
 """
 import argparse
@@ -42,12 +42,108 @@ def argus_ms(binary, what, batch, iters, warmup, threads, dtype):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--argus", default="build/argus_bench")
+    ap.add_argument("--argus", default="build/clip_bench")
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--rounds", type=int, default=3, help="alternating rounds; the best of each side is kept")
     ap.add_argument("--quick", action="store_true", help="fewer iterations (smoke test)")
+    ap.add_argument("--owl", default=None, help="argus OWL benchmark binary (default: owl_bench beside --argus)")
+    ap.add_argument("--sam", default=None, help="argus SAM benchmark binary (default: sam_bench beside --argus)")
+    ap.add_argument("--only", choices=["all", "clip", "owl", "sam"], default="all", help="which sections to run")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.only in ("all", "clip"):
+        run_clip(args)
+    if args.only in ("all", "owl"):
+        run_owl(args)
+    if args.only in ("all", "sam"):
+        run_sam(args)
+
+
+def run_sam(args):
+    """SAM ViT-B: image encoder vs PyTorch eager; prompt-to-mask and segment-everything (argus only)."""
+    from bench_report import machine_note, write_block
+    from reference_sam import ImageEncoder
+
+    binary = args.sam or os.path.join(os.path.dirname(args.argus) or ".", "sam_bench")
+    if not os.path.exists(binary):
+        print(f"skipping SAM: no {binary}", flush=True)
+        return
+
+    def ours(what, dtype, iters, extra=()):
+        res = subprocess.run([binary, "--what", what, "--iters", str(iters), "--warmup", "1", "--threads",
+                              str(args.threads), "--dtype", dtype, *extra], check=True, capture_output=True, text=True)
+        return json.loads(res.stdout.strip().splitlines()[-1])
+
+    iters = 1 if args.quick else 5
+    torch.manual_seed(0)
+    encoder = ImageEncoder().eval()
+    px = torch.randn(1, 3, 1024, 1024)
+    ref, f32, bf16 = [], [], []
+    for _ in range(1 if args.quick else args.rounds):
+        ref.append(torch_ms(lambda: encoder(px), 1, iters))
+        f32.append(ours("encoder", "f32", iters)["ms"])
+        bf16.append(ours("encoder", "bf16", iters)["ms"])
+    r, a, b = min(ref), min(f32), min(bf16)
+    print(f"sam encoder: pytorch {r:8.1f} ms | argus f32 {a:8.1f} ms ({r / a:.2f}x) | argus bf16 {b:8.1f} ms "
+          f"({r / b:.2f}x)", flush=True)
+    prompt_iters = 3 if args.quick else 20
+    p32, pbf = ours("prompt", "f32", prompt_iters)["ms"], ours("prompt", "bf16", prompt_iters)["ms"]
+    side = ["--points-per-side", "8"] if args.quick else []
+    e32 = ours("everything", "f32", iters, side)
+    ebf = ours("everything", "bf16", iters, side)
+    print(f"sam prompt->masks {p32:.1f} ms (bf16 {pbf:.1f}) | everything {e32['points']} points "
+          f"{e32['ms']:.0f} ms (bf16 {ebf['ms']:.0f})", flush=True)
+    table = ["| case | PyTorch eager fp32 (ms) | argus fp32 (ms) | ratio | argus bf16 (ms) | ratio |",
+             "|---|---|---|---|---|---|",
+             f"| SAM ViT-B image encoder, 1024x1024 | {r:.1f} | {a:.1f} | **{r / a:.2f}×** | {b:.1f} | {r / b:.2f}× |",
+             f"| prompt → 3 masks at 1800x1200, cached embedding | – | {p32:.1f} | – | {pbf:.1f} | – |",
+             f"| segment everything, {e32['points']} points, 1800x1200 (encoding included) | – | {e32['ms']:.0f} | – "
+             f"| {ebf['ms']:.0f} | – |"]
+    note = machine_note(args.threads, f"Median of iterations, best of {args.rounds} alternating rounds. "
+                                      "Ratio = PyTorch time / argus time.")
+    if not args.quick:
+        write_block("sam", note + "\n\n" + "\n".join(table), "SAM")
+
+
+def run_owl(args):
+    """OWL-ViT B/32 and OWLv2 B/16 per-image detection (3 pre-encoded text queries)."""
+    from bench_report import machine_note, write_block
+    from reference_owl import OwlDetector
+
+    binary = args.owl or os.path.join(os.path.dirname(args.argus) or ".", "owl_bench")
+    if not os.path.exists(binary):
+        print(f"skipping OWL: no {binary}", flush=True)
+        return
+    cases = [("owlvit", "OWL-ViT B/32, 768 px", dict(image=768, patch=32), 10),
+             ("owlv2", "OWLv2 B/16, 960 px", dict(image=960, patch=16, objectness=True), 3)]
+    rows = []
+    for name, title, kw, iters in cases:
+        if args.quick:
+            iters = 2
+        torch.manual_seed(0)
+        model = OwlDetector(**kw).eval()
+        px, queries = torch.randn(1, 3, kw["image"], kw["image"]), torch.randn(1, 3, 512)
+        fn = lambda: model(px, queries)
+        ref, ours, ours_bf16 = [], [], []
+        for _ in range(args.rounds):
+            ref.append(torch_ms(fn, 2, iters))
+            for dtype, out in (("f32", ours), ("bf16", ours_bf16)):
+                res = subprocess.run([binary, "--model", name, "--iters", str(iters), "--warmup", "2", "--threads",
+                                      str(args.threads), "--dtype", dtype], check=True, capture_output=True, text=True)
+                out.append(json.loads(res.stdout.strip().splitlines()[-1])["ms"])
+        r, a, b = min(ref), min(ours), min(ours_bf16)
+        rows.append(f"| {title}, batch 1 | {r:.1f} | {a:.1f} | **{r / a:.2f}×** | {b:.1f} | {r / b:.2f}× |")
+        print(f"{name:6s}: pytorch {r:8.1f} ms | argus f32 {a:8.1f} ms ({r / a:.2f}x) "
+              f"| argus bf16 {b:8.1f} ms ({r / b:.2f}x)", flush=True)
+    table = ["| case | PyTorch eager fp32 (ms) | argus fp32 (ms) | ratio | argus bf16 (ms) | ratio |",
+             "|---|---|---|---|---|---|"] + rows
+    note = machine_note(args.threads, f"Median of iterations, best of {args.rounds} alternating rounds. "
+                                      "Ratio = PyTorch time / argus time.")
+    if not args.quick:
+        write_block("owl", note + "\n\n" + "\n".join(table), "OWL-ViT / OWLv2 detection")
+
+
+def run_clip(args):
     torch.manual_seed(0)
     vision, text = Vision().eval(), Text().eval()
 

@@ -4,13 +4,28 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+namespace argus::tasks {
+struct GenerationSettings;
+}
+
 namespace argus::cli {
 
 void add_inspect(CLI::App& app);
 void add_tokenize(CLI::App& app);
+void add_template(CLI::App& app);  // chat template rendering
 void add_embed(CLI::App& app);
 void add_classify(CLI::App& app);
 void add_index(CLI::App& app);  // `index build` and `search`
+void add_detect(CLI::App& app);
+void add_refseg(CLI::App& app);
+void add_ground(CLI::App& app);
+void add_segment(CLI::App& app);
+void add_generate(CLI::App& app);
+void add_ask(CLI::App& app);
+void add_chat(CLI::App& app);
+
+// The sampling flags generate, ask and chat share (defined in cmd_generate.cpp).
+void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s);
 
 // Prints JSON (one line) or pretty text to stdout.
 void print_json(const nlohmann::json& j);

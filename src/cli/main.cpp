@@ -13,9 +13,17 @@ int main(int argc, char** argv) {
   app.parse_complete_callback([&] { argus::engine::init_runtime(threads); });
   argus::cli::add_inspect(app);
   argus::cli::add_tokenize(app);
+  argus::cli::add_template(app);
   argus::cli::add_embed(app);
   argus::cli::add_classify(app);
   argus::cli::add_index(app);
+  argus::cli::add_detect(app);
+  argus::cli::add_refseg(app);
+  argus::cli::add_ground(app);
+  argus::cli::add_segment(app);
+  argus::cli::add_generate(app);
+  argus::cli::add_ask(app);
+  argus::cli::add_chat(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,109 @@
+#include <cstdio>
+#include <cstdlib>
+
+#include "cli/commands.h"
+#include "cli/detect_args.h"
+#include "image/decode.h"
+#include "image/encode_png.h"
+#include "image/overlay.h"
+#include "tasks/detect/detector.h"
+#include "util/error.h"
+
+namespace argus::cli {
+
+tasks::Exemplar parse_exemplar(const std::string& spec) {
+  // PATH:X0,Y0,X1,Y1 -- split at the last ':' so paths may contain one.
+  auto colon = spec.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    fail("--exemplar \"{}\" must be PATH:X0,Y0,X1,Y1 (a box in the exemplar image's pixels)", spec);
+  std::string nums = spec.substr(colon + 1);
+  tasks::Exemplar ex;
+  size_t pos = 0;
+  for (int k = 0; k < 4; ++k) {
+    size_t end = nums.find(',', pos);
+    if ((k < 3) != (end != std::string::npos))
+      fail("--exemplar \"{}\": the box needs exactly four numbers X0,Y0,X1,Y1", spec);
+    std::string part = nums.substr(pos, k < 3 ? end - pos : std::string::npos);
+    char* stop = nullptr;
+    float v = std::strtof(part.c_str(), &stop);
+    if (part.empty() || *stop != '\0') fail("--exemplar \"{}\": \"{}\" is not a number", spec, part);
+    ex.box[k] = v;
+    pos = end + 1;
+  }
+  ex.label = spec;
+  ex.image = image::load_image(spec.substr(0, colon));
+  return ex;
+}
+
+tasks::DetectOptions parse_detect_options(double threshold, const std::string& nms, bool class_agnostic,
+                                          int64_t top_k) {
+  tasks::DetectOptions o;
+  o.threshold = threshold;
+  if (nms == "none") {
+    o.nms_iou = -1;
+  } else {
+    char* stop = nullptr;
+    o.nms_iou = std::strtod(nms.c_str(), &stop);
+    if (nms.empty() || *stop != '\0' || !(o.nms_iou >= 0 && o.nms_iou < 1))
+      fail("--nms \"{}\" must be an IoU in [0, 1) or \"none\"", nms);
+  }
+  o.class_agnostic = class_agnostic;
+  if (top_k < -1 || top_k == 0) fail("--top-k {} must be positive", top_k);
+  o.top_k = top_k;
+  return o;
+}
+
+void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets) {
+  int thickness = std::max(1, std::min(img.width, img.height) / 200);
+  // Worst first, so the best boxes end up on top.
+  for (auto it = dets.rbegin(); it != dets.rend(); ++it)
+    image::draw_box(img, it->box[0], it->box[1], it->box[2], it->box[3], image::palette(static_cast<int>(it->query)),
+                    thickness);
+}
+
+void print_warnings(const std::vector<std::string>& warnings) {
+  for (const auto& w : warnings) std::fprintf(stderr, "argus: warning: %s\n", w.c_str());
+}
+
+void add_detect(CLI::App& app) {
+  auto* cmd = app.add_subcommand("detect", "Open-vocabulary object detection (OWL-ViT, OWLv2) by text or exemplar");
+  struct Opts {
+    std::string model, image, out, nms = "0.3";
+    std::vector<std::string> queries, exemplars;
+    double threshold = 0.1;
+    int64_t top_k = -1;
+    bool class_agnostic = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--model", o->model, "owlvit or owlv2 checkpoint directory")->required();
+  cmd->add_option("--image", o->image, "image to search")->required();
+  cmd->add_option("--query", o->queries, "text query, e.g. \"a photo of a dog\" (repeatable)");
+  cmd->add_option("--exemplar", o->exemplars,
+                  "query by example: PATH:X0,Y0,X1,Y1, a box around the object in another image (repeatable)");
+  cmd->add_option("--threshold", o->threshold, "keep detections scoring above this (default 0.1)");
+  cmd->add_option("--nms", o->nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
+  cmd->add_flag("--class-agnostic", o->class_agnostic, "NMS across queries, not only within each query");
+  cmd->add_option("--top-k", o->top_k, "keep at most K detections (best first)");
+  cmd->add_option("--out", o->out, "write the image with the boxes drawn (PNG, one colour per query)");
+  cmd->add_flag("--json", o->json, "print JSON");
+  cmd->callback([o] {
+    auto opts = parse_detect_options(o->threshold, o->nms, o->class_agnostic, o->top_k);
+    if (o->queries.empty() && o->exemplars.empty()) fail("detect needs at least one --query or --exemplar");
+    std::vector<tasks::Exemplar> exemplars;
+    for (const auto& spec : o->exemplars) exemplars.push_back(parse_exemplar(spec));
+    image::Image img = image::load_image(o->image);
+    auto detector = tasks::Detector::open(o->model);
+    auto res = detector->detect(img, o->queries, exemplars, opts);
+    print_warnings(res.warnings);
+    if (!o->out.empty()) {
+      draw_detections(img, res.detections);
+      image::encode_png(img, o->out);
+    }
+    if (o->json) return print_json(tasks::to_json(res));
+    for (const auto& d : res.detections)
+      std::printf("%.3f  %-24s  %8.1f %8.1f %8.1f %8.1f\n", d.score, d.label.c_str(), d.box[0], d.box[1], d.box[2],
+                  d.box[3]);
+  });
+}
+
+}  // namespace argus::cli

@@ -1,0 +1,110 @@
+// `argus generate`: token ids in, token ids (and text) out, for plain decoders and
+// LLaVA. The low-level entry point that parity checks and scripts use.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "image/decode.h"
+#include "nn/tensor_io.h"
+#include "tasks/chat/chat_model.h"
+#include "tasks/chat/generation_settings.h"
+#include "tasks/chat/text_stream.h"
+#include "util/error.h"
+
+namespace argus::cli {
+
+void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s) {
+  cmd->add_option("--max-tokens", s.max_tokens, "most new tokens to generate")->capture_default_str();
+  cmd->add_flag("--greedy", s.greedy, "greedy decoding (the default unless --temperature is set)");
+  cmd->add_option("--temperature", s.sampling.temperature, "sampling temperature (0: greedy)");
+  cmd->add_option("--top-k", s.sampling.top_k, "keep the k most likely tokens (0: off)");
+  cmd->add_option("--top-p", s.sampling.top_p, "nucleus sampling: keep tokens up to this probability mass");
+  cmd->add_option("--min-p", s.sampling.min_p, "drop tokens below min-p times the top probability");
+  cmd->add_option("--repetition-penalty", s.sampling.repetition_penalty, "penalise tokens already seen (>1)");
+  cmd->add_option("--seed", s.sampling.seed, "random seed for sampling");
+  cmd->add_option("--stop", s.stop, "stop when the text contains this string (repeatable)");
+}
+
+namespace {
+
+std::vector<int64_t> parse_ids(const std::string& s) {
+  std::vector<int64_t> ids;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    std::string item = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+    item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+    size_t used = 0;
+    long long v = 0;
+    try {
+      v = std::stoll(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (item.empty() || used != item.size()) fail("--prompt-ids: \"{}\" is not an integer token id", item);
+    ids.push_back(v);
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return ids;
+}
+
+}  // namespace
+
+void add_generate(CLI::App& app) {
+  auto* cmd = app.add_subcommand("generate", "Generate tokens from prompt token ids (LLMs and LLaVA)");
+  struct Opts {
+    std::string model, prompt_ids, logits_out;
+    std::vector<std::string> images;
+    bool json = false, pad_square = false;
+    tasks::GenerationSettings gen;
+  };
+  auto o = std::make_shared<Opts>();
+  o->gen.max_tokens = 32;
+  cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava checkpoint directory")->required();
+  cmd->add_option("--image", o->images, "image for the prompt's image tokens, in order (repeatable)");
+  cmd->add_option("--prompt-ids", o->prompt_ids,
+                  "comma-separated prompt ids; an image is one image-token id or as many as it has features")
+      ->required();
+  cmd->add_option("--logits-out", o->logits_out, "write the prompt's logits [L, vocab] to this safetensors file");
+  cmd->add_flag("--pad-square", o->pad_square, "pad images to a square with the mean colour (LLaVA's 'pad')");
+  cmd->add_flag("--json", o->json, "print JSON: prompt_ids (image tokens expanded), ids (new only), text");
+  add_generation_flags(cmd, o->gen);
+  cmd->callback([o] {
+    std::vector<int64_t> ids = parse_ids(o->prompt_ids);
+    auto model = tasks::ChatModel::open(o->model);
+    tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);
+    if (o->pad_square) model->pad_to_square = true;
+    std::vector<at::Tensor> feats;
+    if (!o->images.empty() && !model->has_vision())
+      fail("{}: model_type \"{}\" is text-only and takes no images ({} given)", o->model, model->model_type(),
+           o->images.size());
+    for (const auto& path : o->images) feats.push_back(model->encode_image(image::load_image(path)));
+    tasks::ChatPrompt prompt = model->build_prompt(ids, feats);
+    if (!o->logits_out.empty()) nn::save_safetensors(o->logits_out, {{"logits", model->prompt_logits(prompt)}});
+
+    std::unique_ptr<tasks::TextStream> stream;
+    if (model->tokenizer()) stream = std::make_unique<tasks::TextStream>(*model->tokenizer(), o->gen.stop);
+    std::string text;
+    gopts.on_token = [&](size_t, int64_t id) {
+      if (!stream) return true;
+      std::string piece = stream->push(id);
+      if (!o->json) std::fputs(piece.c_str(), stdout), std::fflush(stdout);
+      return !stream->stopped();
+    };
+    tasks::Generation g = model->generate(prompt, gopts);
+    std::string reason = g.finish_reason[0] == "callback" ? "stop" : g.finish_reason[0];
+    if (stream) {
+      std::string tail = stream->finish();
+      if (!o->json) std::fputs(tail.c_str(), stdout);
+      text = stream->text();
+    }
+    if (o->json)
+      return print_json({{"prompt_ids", prompt.ids}, {"ids", g.tokens[0]}, {"text", text}, {"finish_reason", reason}});
+    if (!stream)  // no tokenizer: the ids are the output
+      for (size_t i = 0; i < g.tokens[0].size(); ++i) std::printf(i ? ",%lld" : "%lld", (long long)g.tokens[0][i]);
+    std::printf("\n");
+  });
+}
+
+}  // namespace argus::cli

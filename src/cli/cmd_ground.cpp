@@ -1,0 +1,60 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/detect_args.h"
+#include "image/decode.h"
+#include "image/encode_png.h"
+#include "image/overlay.h"
+#include "tasks/ground/grounder.h"
+#include "util/error.h"
+
+namespace argus::cli {
+
+void add_ground(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "ground", "Grounded segmentation: phrases -> detector boxes (OWL-ViT/OWLv2) -> SAM masks");
+  struct Opts {
+    std::string detector, segmenter, image, phrases, out, nms = "0.3";
+    double threshold = 0.1;
+    int64_t top_k = -1;
+    bool class_agnostic = false, json = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--detector", o->detector, "owlvit or owlv2 checkpoint directory")->required();
+  cmd->add_option("--segmenter", o->segmenter, "sam checkpoint directory")->required();
+  cmd->add_option("--image", o->image, "image file")->required();
+  cmd->add_option("phrases", o->phrases, "phrases separated by '.', e.g. \"a dog. a person.\"")->required();
+  cmd->add_option("--threshold", o->threshold, "detection score threshold (default 0.1)");
+  cmd->add_option("--nms", o->nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
+  cmd->add_flag("--class-agnostic", o->class_agnostic, "NMS across phrases");
+  cmd->add_option("--top-k", o->top_k, "keep at most K detections");
+  cmd->add_option("--out", o->out, "write PREFIX.png: the image with masks and boxes drawn");
+  cmd->add_flag("--json", o->json, "print JSON");
+  cmd->callback([o] {
+    auto opts = parse_detect_options(o->threshold, o->nms, o->class_agnostic, o->top_k);
+    image::Image img = image::load_image(o->image);
+    auto detector = tasks::Detector::open(o->detector);
+    auto segmenter = tasks::segment::Segmenter::open(o->segmenter);
+    auto res = tasks::ground(*detector, *segmenter, img, o->phrases, opts);
+    print_warnings(res.warnings);
+    if (!o->out.empty()) {
+      std::vector<tasks::Detection> dets;
+      for (auto it = res.objects.rbegin(); it != res.objects.rend(); ++it) {
+        auto mask = image::rle_decode(it->rle);
+        image::draw_mask(img, mask.data(), img.height, img.width, image::palette(static_cast<int>(it->detection.query)),
+                         0.4f);
+        dets.insert(dets.begin(), it->detection);
+      }
+      draw_detections(img, dets);
+      image::encode_png(img, o->out + ".png");
+    }
+    if (o->json) return print_json(tasks::to_json(res));
+    for (const auto& ob : res.objects) {
+      const auto& d = ob.detection;
+      std::printf("%.3f  %-24s  %8.1f %8.1f %8.1f %8.1f\n", d.score, d.label.c_str(), d.box[0], d.box[1], d.box[2],
+                  d.box[3]);
+    }
+  });
+}
+
+}  // namespace argus::cli

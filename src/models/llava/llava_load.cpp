@@ -1,0 +1,80 @@
+#include "models/llava/llava_load.h"
+
+#include <utility>
+#include <vector>
+
+#include "io/checkpoint.h"
+#include "nn/inference.h"
+#include "nn/load.h"
+#include "util/error.h"
+
+namespace argus::models::llava {
+
+namespace {
+
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+
+// Ordered prefix substitutions; every rule is tried once, in order, so the
+// transformers-5 rules hand their output on to the vision_model rule.
+const std::vector<std::pair<std::string, std::string>>& rename_rules() {
+  static const std::vector<std::pair<std::string, std::string>> rules = {
+      {"model.language_model.", "language_model.model."},
+      {"lm_head.", "language_model.lm_head."},
+      {"model.vision_tower.", "vision_tower."},
+      {"model.multi_modal_projector.", "multi_modal_projector."},
+      {"vision_tower.vision_model.", "vision_tower."},
+  };
+  return rules;
+}
+
+const io::TensorEntry* find_renamed(const io::Checkpoint& ck, const std::string& name) {
+  for (const auto& [key, ref] : ck.tensors())
+    if (llava_key_name(key) == name) return ref.entry;
+  return nullptr;
+}
+
+// A clear message before strict loading would report a bare shape mismatch: the usual
+// cause is a projector from one model paired with a tower or decoder from another.
+void check_projector_widths(const io::Checkpoint& ck, const LlavaConfig& c) {
+  const io::TensorEntry* l1 = find_renamed(ck, "multi_modal_projector.linear_1.weight");
+  if (!l1) fail("{}: no multi_modal_projector.linear_1.weight: not a LLaVA checkpoint", ck.dir());
+  if (l1->shape.size() != 2) fail("{}: multi_modal_projector.linear_1.weight is not a matrix", ck.dir());
+  if (l1->shape[1] != c.projector_in_features())
+    fail("llava: multi_modal_projector.linear_1 takes {} features but the vision tower gives {} ({} hidden x {} "
+         "feature layer(s))",
+         l1->shape[1], c.projector_in_features(), c.vision.enc.hidden, c.vision_feature_layers.size());
+  const io::TensorEntry* last = c.projector_type == "linear" ? l1 : find_renamed(ck, "multi_modal_projector.linear_2.weight");
+  if (last && !last->shape.empty() && last->shape[0] != c.text.hidden_size)
+    fail("llava: the projector outputs {} features but the language model's hidden_size is {}", last->shape[0],
+         c.text.hidden_size);
+}
+
+}  // namespace
+
+std::string llava_key_name(const std::string& key) {
+  std::string k = key;
+  for (const auto& [from, to] : rename_rules())
+    if (starts_with(k, from)) k = to + k.substr(from.size());
+  return k;
+}
+
+LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck) {
+  if (!ck.has_config()) fail("{}: no config.json", ck.dir());
+  LlavaConfig c = parse_llava_config(ck.config());
+  // hub configs do not say which projector they carry: the checkpoint does.
+  if (!ck.config().contains("mm_projector_type"))
+    c.projector_type = find_renamed(ck, "multi_modal_projector.linear_2.weight") ? "mlp2x_gelu" : "linear";
+  check_projector_widths(ck, c);
+
+  LlavaForConditionalGeneration m(c);
+  nn::LoadOptions opts;
+  opts.rename = llava_key_name;
+  // Buffers that older exports saved and the reference ignores.
+  opts.ignore_suffixes = {"rotary_emb.inv_freq", "embeddings.position_ids"};
+  if (c.text.tie_word_embeddings) opts.ignore_suffixes.push_back("lm_head.weight");
+  nn::load_weights(*m, ck, opts);
+  nn::prepare_for_inference(*m);
+  return m;
+}
+
+}  // namespace argus::models::llava

@@ -1,0 +1,114 @@
+#include "tasks/chat/chat_model.h"
+
+#include <filesystem>
+
+#include "engine/model_kind.h"
+#include "io/checkpoint.h"
+#include "models/llava/llava_image.h"
+#include "models/llava/llava_load.h"
+#include "tasks/chat/image_tokens.h"
+#include "util/error.h"
+
+namespace argus::tasks {
+
+namespace {
+
+bool has_tokenizer_files(const std::string& dir) {
+  namespace fs = std::filesystem;
+  for (const char* f : {"tokenizer.json", "tokenizer.model", "vocab.json"})
+    if (fs::exists(fs::path(dir) / f)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir) {
+  auto ck = io::Checkpoint::open(dir);
+  engine::ModelKind kind = engine::model_kind(ck);
+  std::unique_ptr<ChatModel> m(new ChatModel());
+  m->dir_ = dir;
+  m->model_type_ = kind.model_type;
+  if (kind.family == engine::Family::Llava) {
+    m->llava_ = models::llava::load_llava(ck);
+    m->processor_ = image::load_image_processor_config(dir);
+    m->pad_to_square = m->llava_->cfg.pad_to_square;
+  } else if (kind.family == engine::Family::Llama) {
+    m->lm_ = models::llama::load_llama(ck);
+  } else {
+    fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2 or llava checkpoint", dir,
+         kind.model_type, engine::family_name(kind.family));
+  }
+  m->eos_ids_ = read_eos_ids(ck);
+  if (has_tokenizer_files(dir)) m->tok_ = text::load_tokenizer(dir);
+  return m;
+}
+
+models::llama::LlamaForCausalLMImpl& ChatModel::decoder() const {
+  // ptr(): the holders' const accessors hand out const modules; forward() is not const.
+  return has_vision() ? *llava_.ptr()->language_model.ptr() : *lm_.ptr();
+}
+
+int64_t ChatModel::image_token_id() const { return has_vision() ? llava_->cfg.image_token_index : -1; }
+
+int64_t ChatModel::features_per_image() const { return has_vision() ? llava_->cfg.features_per_image() : 0; }
+
+const text::Tokenizer& ChatModel::require_tokenizer(const char* what) const {
+  if (!tok_) fail("{}: {} needs a tokenizer, and the checkpoint has none (tokenizer.json / tokenizer.model)", dir_, what);
+  return *tok_;
+}
+
+at::Tensor ChatModel::encode_image(const image::Image& im) {
+  if (!has_vision()) fail("{}: model_type \"{}\" is text-only and takes no images", dir_, model_type_);
+  at::Tensor pv = models::llava::llava_pixel_values({im}, processor_, pad_to_square);
+  return llava_->image_features(pv)[0];
+}
+
+ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::vector<at::Tensor>& image_features) {
+  if (ids.empty()) fail("the prompt is empty");
+  if (!has_vision() && !image_features.empty())
+    fail("{}: model_type \"{}\" is text-only and takes no images ({} given)", dir_, model_type_,
+         image_features.size());
+  int64_t image_token = image_token_id();
+  for (int64_t id : ids)
+    if ((id < 0 || id >= vocab_size()) && id != image_token)
+      fail("token id {} is out of the vocabulary (size {})", id, vocab_size());
+  ChatPrompt p;
+  if (!has_vision()) {
+    p.ids = ids;
+  } else {
+    ExpandedPrompt e = expand_image_tokens(ids, image_token, features_per_image());
+    int64_t given = static_cast<int64_t>(image_features.size());
+    if (e.images > given)
+      fail("the prompt has {} image token(s) (id {}) but only {} image(s) were given", e.images, image_token, given);
+    if (e.images < given)
+      fail("{} image(s) were given but the prompt has only {} image token(s) (id {})", given, e.images,
+           image_token);
+    p.ids = std::move(e.ids);
+    p.images = e.images;
+  }
+  int64_t len = static_cast<int64_t>(p.ids.size());
+  if (len > context_length())
+    fail("the prompt is {} tokens{} but the model's context is {}", len,
+         p.images ? fmt::format(" (with {} image(s) of {} features)", p.images, features_per_image()) : "",
+         context_length());
+  if (has_vision()) {
+    at::Tensor feats = p.images ? at::cat(image_features, 0) : at::Tensor();
+    p.embeds = llava_->merge_embeddings(at::tensor(p.ids, at::kLong).view({1, len}), feats);
+  }
+  return p;
+}
+
+at::Tensor ChatModel::prompt_logits(const ChatPrompt& p) {
+  at::NoGradGuard no_grad;
+  int64_t len = static_cast<int64_t>(p.ids.size());
+  at::Tensor logits = p.embeds.defined() ? decoder().forward_embeds(p.embeds)
+                                         : decoder().forward(at::tensor(p.ids, at::kLong).view({1, len}));
+  return logits[0];
+}
+
+Generation ChatModel::generate(const ChatPrompt& p, const GenerateOptions& opts) {
+  int64_t len = static_cast<int64_t>(p.ids.size());
+  return tasks::generate(decoder(), at::tensor(p.ids, at::kLong).view({1, len}), at::Tensor(), opts, p.embeds);
+}
+
+}  // namespace argus::tasks

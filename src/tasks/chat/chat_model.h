@@ -1,0 +1,73 @@
+// A generative checkpoint behind one interface: a Llama-shaped decoder alone
+// (llama, mistral, qwen2) or LLaVA (vision tower + projector + decoder), with its
+// tokenizer, image processor and end-of-sequence ids. generate/ask/chat drive this.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "image/image.h"
+#include "image/processor_config.h"
+#include "models/llama/llama_model.h"
+#include "models/llava/llava_model.h"
+#include "tasks/generate/generate.h"
+#include "text/tokenizer.h"
+
+namespace argus::tasks {
+
+// A prompt ready for the decoder: ids with every image slot expanded, and the
+// embeddings with image features in place (undefined for text-only prompts).
+struct ChatPrompt {
+  std::vector<int64_t> ids;
+  at::Tensor embeds;
+  int64_t images = 0;
+};
+
+class ChatModel {
+ public:
+  // Errors for checkpoints that are not generative (CLIP, SAM, ...) name the model_type.
+  static std::unique_ptr<ChatModel> open(const std::string& dir);
+
+  const std::string& dir() const { return dir_; }
+  const std::string& model_type() const { return model_type_; }
+  bool has_vision() const { return !llava_.is_empty(); }
+  int64_t image_token_id() const;      // -1 when text-only
+  int64_t features_per_image() const;  // 0 when text-only
+  int64_t vocab_size() const { return decoder().cfg.vocab_size; }
+  int64_t context_length() const { return decoder().cfg.max_position_embeddings; }
+  const std::vector<int64_t>& eos_ids() const { return eos_ids_; }
+  // Null when the checkpoint ships no tokenizer (the plain LLM fixtures).
+  const text::Tokenizer* tokenizer() const { return tok_.get(); }
+  const text::Tokenizer& require_tokenizer(const char* what) const;
+
+  // LLaVA's expand2square before the processor: config image_aspect_ratio "pad", or forced.
+  bool pad_to_square = false;
+
+  // One decoded image -> its projected features [features_per_image, hidden].
+  at::Tensor encode_image(const image::Image& im);
+
+  // `ids` may hold each image as one image-token id or as features_per_image of them;
+  // `image_features` are the images' features in prompt order. Every mismatch (ids
+  // outside the vocabulary, more image tokens than images or fewer, images for a
+  // text-only model, a prompt longer than the context) is an argus::Error.
+  ChatPrompt build_prompt(const std::vector<int64_t>& ids, const std::vector<at::Tensor>& image_features);
+
+  // The prompt's logits [L, vocab] (float32).
+  at::Tensor prompt_logits(const ChatPrompt& p);
+  Generation generate(const ChatPrompt& p, const GenerateOptions& opts);
+
+  models::llama::LlamaForCausalLMImpl& decoder() const;
+
+ private:
+  ChatModel() = default;
+  std::string dir_, model_type_;
+  models::llama::LlamaForCausalLM lm_{nullptr};
+  models::llava::LlavaForConditionalGeneration llava_{nullptr};
+  std::unique_ptr<text::Tokenizer> tok_;
+  image::ImageProcessorConfig processor_;
+  std::vector<int64_t> eos_ids_;
+};
+
+}  // namespace argus::tasks

@@ -1,0 +1,24 @@
+#include "tasks/chat/generation_settings.h"
+
+#include "tasks/chat/chat_model.h"
+#include "util/error.h"
+
+namespace argus::tasks {
+
+GenerateOptions generate_options(const GenerationSettings& s, const ChatModel& model) {
+  if (s.max_tokens < 0) fail("--max-tokens must be >= 0, got {}", s.max_tokens);
+  if (s.greedy && s.sampling.temperature > 0)
+    fail("--greedy and --temperature {} contradict each other", s.sampling.temperature);
+  GenerateOptions o;
+  o.sampling = s.sampling;
+  if (s.greedy) o.sampling.temperature = 0;
+  validate(o.sampling);
+  o.max_new_tokens = s.max_tokens;
+  o.eos_ids = model.eos_ids();
+  int64_t pad = model.decoder().cfg.pad_token_id;
+  o.pad_id = pad >= 0 ? pad : 0;
+  if (!s.stop.empty()) model.require_tokenizer("--stop");
+  return o;
+}
+
+}  // namespace argus::tasks
