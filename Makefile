@@ -19,6 +19,7 @@ test: build
 
 bench: build
 	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/clip_bench
+	/usr/bin/python3 bench/run_llm_bench.py --argus ./$(BUILD)/llm_bench
 
 clean:
 	rm -rf build build-sanitize

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_timing.h"
 #include "engine/runtime.h"
 #include "models/clip/clip_model.h"
 #include "nn/inference.h"
@@ -21,19 +22,6 @@ namespace {
 models::clip::ClipConfig vit_b32() {
   models::clip::ClipConfig c;  // the defaults are CLIP ViT-B/32's sizes
   return c;
-}
-
-template <typename F>
-double median_ms(F&& f, int warmup, int iters) {
-  for (int i = 0; i < warmup; ++i) f();
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    f();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
 }
 
 }  // namespace
@@ -61,11 +49,11 @@ int main(int argc, char** argv) {
   double ms = 0;
   if (what == "image") {
     at::Tensor px = at::randn({batch, 3, 224, 224});
-    ms = median_ms([&] { model->image_embeds(px); }, warmup, iters);
+    ms = bench::median_ms([&] { model->image_embeds(px); }, warmup, iters);
   } else {
     at::Tensor ids = at::randint(1, 49405, {batch, 77}, at::kLong);
     ids.select(1, 76).fill_(49407);
-    ms = median_ms([&] { model->text_embeds(ids, at::Tensor()); }, warmup, iters);
+    ms = bench::median_ms([&] { model->text_embeds(ids, at::Tensor()); }, warmup, iters);
   }
   nlohmann::json out = {{"what", what}, {"batch", batch}, {"dtype", dtype}, {"threads", at::get_num_threads()},
                         {"ms", ms}, {"items_per_s", 1000.0 * batch / ms}};

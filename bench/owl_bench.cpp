@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_timing.h"
 #include "engine/runtime.h"
 #include "models/owlvit/owlvit_model.h"
 #include "nn/inference.h"
@@ -35,19 +36,6 @@ OwlViTConfig owl_config(const std::string& which) {
     c.vision.patch_size = 32;
   }
   return c;
-}
-
-template <typename F>
-double median_ms(F&& f, int warmup, int iters) {
-  for (int i = 0; i < warmup; ++i) f();
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    f();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
 }
 
 }  // namespace
@@ -78,7 +66,7 @@ int main(int argc, char** argv) {
   const int64_t s = cfg.vision.image_size;
   at::Tensor px = at::randn({batch, 3, s, s});
   at::Tensor q = at::randn({1, queries, cfg.text.enc.hidden});
-  double ms = median_ms(
+  double ms = bench::median_ms(
       [&] {
         at::Tensor feats = det->image_features(px);
         auto cls = det->class_head(feats, q, at::Tensor());

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bench_timing.h"
 #include "engine/runtime.h"
 #include "models/sam/sam_model.h"
 #include "models/sam/sam_postprocess.h"
@@ -21,19 +22,6 @@
 using namespace argus;
 
 namespace {
-
-template <typename F>
-double median_ms(F&& f, int warmup, int iters) {
-  for (int i = 0; i < warmup; ++i) f();
-  std::vector<double> ms;
-  for (int i = 0; i < iters; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
-    f();
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
-}
 
 image::ImageProcessorConfig sam_processor() {
   return image::parse_image_processor_config(nlohmann::json{
@@ -81,12 +69,12 @@ int main(int argc, char** argv) {
   nlohmann::json extra = nlohmann::json::object();
   if (what == "encoder") {
     at::Tensor px = at::randn({1, 3, 1024, 1024});
-    ms = median_ms([&] { model->image_embeddings(px); }, warmup, iters);
+    ms = bench::median_ms([&] { model->image_embeddings(px); }, warmup, iters);
   } else if (what == "prompt") {
     at::Tensor emb = model->image_embeddings(at::randn({1, 3, 1024, 1024}));
     auto g = models::sam::sam_geometry(1200, 1800);
     at::Tensor pts = models::sam::rescale_prompt_coords(at::tensor({500.0, 375.0}).reshape({1, 1, 1, 2}), g);
-    ms = median_ms(
+    ms = bench::median_ms(
         [&] {
           auto p = model->predict(emb, pts, at::Tensor(), at::Tensor(), at::Tensor(), true);
           models::sam::post_process_masks(p.low_res_masks[0], g);
@@ -100,7 +88,7 @@ int main(int argc, char** argv) {
     tasks::segment::EverythingOptions o;
     o.points_per_side = points_per_side;
     size_t found = 0;
-    ms = median_ms([&] { found = tasks::segment::segment_everything(*seg, img, o).size(); }, warmup, iters);
+    ms = bench::median_ms([&] { found = tasks::segment::segment_everything(*seg, img, o).size(); }, warmup, iters);
     extra = {{"points", points_per_side * points_per_side}, {"masks", found}};
   }
   nlohmann::json out = {{"what", what}, {"dtype", dtype}, {"threads", at::get_num_threads()}, {"ms", ms}};

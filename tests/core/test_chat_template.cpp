@@ -9,11 +9,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "../common/error_of.h"
 #include "text/chat_template.h"
 #include "util/error.h"
 
 using argus::text::ChatTemplate;
 using nlohmann::json;
+using argus::test::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -46,15 +48,6 @@ ChatTemplate builtin_with_tokens(const std::string& name, const std::string& bos
     if (t == name) return ChatTemplate::from_source(ChatTemplate::for_model("", name).source(), bos, eos);
   ADD_FAILURE() << "no built-in " << name;
   return ChatTemplate::from_source("");
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const argus::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 fs::path temp_dir(const std::string& name) {

@@ -23,7 +23,7 @@ std::vector<uint8_t> reference_decode(const std::string& s, int h, int w) {
       x |= static_cast<long>(c & 0x1f) << (5 * k);
       ++k;
     } while (c & 0x20);
-    if (c & 0x10) x |= -1L << (5 * k);
+    if (c & 0x10) x |= -(1L << (5 * k));  // sign-extend (shifting -1 left is UB)
     if (cnts.size() > 2) x += cnts[cnts.size() - 2];
     cnts.push_back(x);
   }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/error_of.h"
 #include "text/clip_bpe.h"
 #include "text/hf_tokenizer.h"
 #include "text/tokenizer.h"
@@ -11,6 +12,7 @@
 
 using namespace argus;
 using namespace argus::text;
+using argus::test::error_of;
 
 namespace {
 
@@ -24,16 +26,6 @@ std::string tmpdir(const char* name) {
 }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A minimal valid byte-level tokenizer.json to mutate.
 std::string tiny_json(const std::string& normalizer = "null", const std::string& model_type = "\"BPE\"",

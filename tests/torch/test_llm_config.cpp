@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "../common/error_of.h"
 #include "io/checkpoint.h"
 #include "llm_helpers.h"
 #include "models/llama/llama_model.h"
@@ -12,21 +13,7 @@
 
 using namespace argus;
 using namespace argus::models::llama;
-
-namespace {
-
-// Runs `f` and returns the argus::Error message ("" when nothing was thrown).
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using argus::test::error_of;
 
 TEST(LlmConfig, FixtureConfigsParseWithFamilyFlags) {
   auto llama = parse_llama_config(test::fixture_config("llama"));

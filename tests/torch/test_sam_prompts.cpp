@@ -4,6 +4,7 @@
 #include <fstream>
 #include <unistd.h>
 
+#include "../common/error_of.h"
 #include "io/checkpoint.h"
 #include "io/json_file.h"
 #include "models/sam/sam_model.h"
@@ -14,19 +15,7 @@
 
 using namespace argus;
 using namespace argus::models::sam;
-
-namespace {
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
-}  // namespace
+using argus::test::error_of;
 
 TEST(SamPrompts, GeometryMatchesProcessor) {
   auto ref = test::reference("sam");

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "../common/error_of.h"
 #include "image/decode.h"
 #include "io/json_file.h"
 #include "parity.h"
@@ -12,6 +13,7 @@
 
 using namespace argus;
 using namespace argus::tasks::segment;
+using argus::test::error_of;
 
 namespace {
 
@@ -45,15 +47,6 @@ std::map<std::string, Prompt> fixture_prompts() {
   const auto& b = cases["box"]["input_boxes"][0][0];
   out["box"].box = Box{b[0], b[1], b[2], b[3]};
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
