@@ -10,6 +10,9 @@ nlohmann::json parse_json(const std::string& text, const std::string& what) {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     fail("{}: malformed JSON at byte {}: {}", what, e.byte, e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // e.g. out_of_range for a number like 9E777777777 that overflows a double.
+    fail("{}: invalid JSON: {}", what, e.what());
   }
 }
 
