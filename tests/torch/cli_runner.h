@@ -25,14 +25,22 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-inline CliResult run_cli(const std::vector<std::string>& args) {
+// Runs argus with `input` piped to stdin (as in `printf ... | argus chat`); with
+// no input, stdin is /dev/null.
+inline CliResult run_cli_input(const std::vector<std::string>& args, const std::string* input) {
   static int counter = 0;
   auto dir = std::filesystem::temp_directory_path() / "argus_cli";
   std::filesystem::create_directories(dir);
   std::string base = (dir / ("run" + std::to_string(getpid()) + "_" + std::to_string(counter++))).string();
-  std::string cmd = shell_quote(ARGUS_BINARY) + " --threads 1";
+  std::string cmd;
+  if (input) {
+    std::ofstream(base + ".in") << *input;
+    cmd = "cat " + base + ".in | ";
+  }
+  cmd += shell_quote(ARGUS_BINARY) + " --threads 1";
   for (const auto& a : args) cmd += " " + shell_quote(a);
-  cmd += " >" + base + ".out 2>" + base + ".err </dev/null";
+  cmd += " >" + base + ".out 2>" + base + ".err";
+  if (!input) cmd += " </dev/null";
   int status = std::system(cmd.c_str());
   CliResult r;
   r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -46,6 +54,8 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
   r.err = slurp(base + ".err");
   return r;
 }
+
+inline CliResult run_cli(const std::vector<std::string>& args) { return run_cli_input(args, nullptr); }
 
 // A clean error: non-zero exit, exactly one line on stderr, nothing crashed.
 #define EXPECT_CLEAN_ERROR(r, needle)                                                             \

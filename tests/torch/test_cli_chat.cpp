@@ -161,26 +161,7 @@ namespace {
 
 // Runs argus with `input` on stdin (a pipe, as in `printf ... | argus chat`).
 test::CliResult run_cli_input(const std::vector<std::string>& args, const std::string& input) {
-  static int counter = 0;
-  auto dir = fs::temp_directory_path() / "argus_cli";
-  fs::create_directories(dir);
-  std::string base = (dir / ("chat" + std::to_string(getpid()) + "_" + std::to_string(counter++))).string();
-  std::ofstream(base + ".in") << input;
-  std::string cmd = "cat " + base + ".in | " + test::shell_quote(ARGUS_BINARY) + " --threads 1";
-  for (const auto& a : args) cmd += " " + test::shell_quote(a);
-  cmd += " >" + base + ".out 2>" + base + ".err";
-  int status = std::system(cmd.c_str());
-  test::CliResult r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  auto slurp = [](const std::string& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  };
-  r.out = slurp(base + ".out");
-  r.err = slurp(base + ".err");
-  return r;
+  return test::run_cli_input(args, &input);
 }
 
 nlohmann::json read_json_file(const fs::path& p) {
