@@ -19,7 +19,7 @@ constexpr std::array<double, 3> kHalf{0.5, 0.5, 0.5};
 
 constexpr const char* kSupported =
     "CLIPImageProcessor, SiglipImageProcessor, ViTImageProcessor, BlipImageProcessor, OwlViTImageProcessor, "
-    "Owlv2ImageProcessor, SamImageProcessor, DetrImageProcessor";
+    "Owlv2ImageProcessor, SamImageProcessor, DetrImageProcessor, GroundingDinoImageProcessor";
 
 // Class defaults of the transformers image processors.
 void apply_defaults(ImageProcessorConfig& c) {
@@ -69,7 +69,7 @@ void apply_defaults(ImageProcessorConfig& c) {
     c.pad_height = c.pad_width = 1024;
     c.image_mean = kImagenetMean;
     c.image_std = kImagenetStd;
-  } else if (t == "DetrImageProcessor") {
+  } else if (t == "DetrImageProcessor" || t == "GroundingDinoImageProcessor") {  // the same resize/normalise rules
     c.kind = ProcessorKind::Detr;
     c.size = SizeSpec{800, 1333, 0, 0};
     c.resample_code = 2;

@@ -7,6 +7,7 @@
 #include "text/hf_tokenizer.h"
 #include "text/spm_tokenizer.h"
 #include "text/tokenizer_config.h"
+#include "text/wordpiece.h"
 #include "util/error.h"
 
 namespace argus::text {
@@ -32,7 +33,14 @@ bool is_bpe_tokenizer_json(const nlohmann::json& j) {
   return t == m.end() ? m.contains("merges") : *t == "BPE";
 }
 
+bool is_wordpiece_tokenizer_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("model") || !j["model"].is_object()) return false;
+  auto t = j["model"].find("type");
+  return t != j["model"].end() && t->is_string() && *t == "WordPiece";
+}
+
 std::unique_ptr<Tokenizer> from_tokenizer_json(const nlohmann::json& j, const fs::path& file, const TokenizerConfig& cfg) {
+  if (is_wordpiece_tokenizer_json(j)) return WordPieceTokenizer::from_tokenizer_json(file.string());
   if (ClipBpeTokenizer::is_clip_tokenizer_json(j)) return ClipBpeTokenizer::from_tokenizer_json(j, cfg, file.string());
   return HfTokenizer::from_json(j, cfg, file.string());
 }
@@ -59,22 +67,24 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
       auto j = io::read_json((p / "tokenizer.json").string());
       // Unigram/WordPiece tokenizer.json files usually sit beside the SentencePiece model they
       // were converted from; that model is the better choice than refusing.
-      if (is_file(p / "tokenizer.model") && !is_bpe_tokenizer_json(j))
+      if (is_file(p / "tokenizer.model") && !is_bpe_tokenizer_json(j) && !is_wordpiece_tokenizer_json(j))
         return SpmTokenizer::from_file((p / "tokenizer.model").string(), cfg);
       return from_tokenizer_json(j, p / "tokenizer.json", cfg);
     }
     if (is_file(p / "vocab.json") && is_file(p / "merges.txt"))
       return from_vocab_merges(p / "vocab.json", p / "merges.txt", cfg);
     if (is_file(p / "tokenizer.model")) return SpmTokenizer::from_file((p / "tokenizer.model").string(), cfg);
+    if (is_file(p / "vocab.txt")) return WordPieceTokenizer::from_vocab_txt((p / "vocab.txt").string());
     if (is_file(p / "bpe_simple_vocab_16e6.txt.gz"))
       return ClipBpeTokenizer::from_bpe_gz((p / "bpe_simple_vocab_16e6.txt.gz").string(), cfg);
-    fail("no tokenizer in {} (looked for tokenizer.json, vocab.json + merges.txt, tokenizer.model)", path);
+    fail("no tokenizer in {} (looked for tokenizer.json, vocab.json + merges.txt, tokenizer.model, vocab.txt)", path);
   }
   if (!is_file(p)) fail("tokenizer path {} does not exist", path);
   TokenizerConfig cfg = read_tokenizer_config((p.parent_path() / "tokenizer_config.json").string());
   const std::string name = p.filename().string();
   if (ends_with(name, ".json")) return from_tokenizer_json(io::read_json(path), p, cfg);
   if (ends_with(name, ".model")) return SpmTokenizer::from_file(path, cfg);
+  if (name == "vocab.txt") return WordPieceTokenizer::from_vocab_txt(path);
   if (ends_with(name, ".txt.gz") || ends_with(name, ".txt")) return ClipBpeTokenizer::from_bpe_gz(path, cfg);
   fail("{}: not a tokenizer file (expected tokenizer.json, tokenizer.model or CLIP's bpe_simple_vocab_16e6.txt.gz)", path);
 }

@@ -100,8 +100,9 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_vocab_txt(const std
 
 std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(const std::string& path) {
   auto j = io::read_json(path);
-  const auto& model = j.contains("model") ? j["model"] : nlohmann::json();
-  if (!model.is_object() || model.value("type", "") != "WordPiece" || !model.contains("vocab") ||
+  const auto& model = j.is_object() && j.contains("model") ? j["model"] : nlohmann::json();
+  auto type = model.is_object() ? model.find("type") : model.end();
+  if (!model.is_object() || type == model.end() || *type != "WordPiece" || !model.contains("vocab") ||
       !model["vocab"].is_object())
     fail("{}: not a WordPiece tokenizer.json (model.type must be \"WordPiece\" with a vocab object)", path);
   std::unordered_map<std::string, int64_t> vocab;
@@ -113,7 +114,8 @@ std::unique_ptr<WordPieceTokenizer> WordPieceTokenizer::from_tokenizer_json(cons
   o.unk = io::get_or<std::string>(model, "unk_token", o.unk);
   o.prefix = io::get_or<std::string>(model, "continuing_subword_prefix", o.prefix);
   o.max_input_chars_per_word = io::get_or<size_t>(model, "max_input_chars_per_word", o.max_input_chars_per_word);
-  if (j.contains("normalizer") && j["normalizer"].is_object() && j["normalizer"].value("type", "") == "BertNormalizer") {
+  if (j.contains("normalizer") && j["normalizer"].is_object() && j["normalizer"].contains("type") &&
+      j["normalizer"]["type"] == "BertNormalizer") {
     const auto& n = j["normalizer"];
     o.clean_text = io::get_or<bool>(n, "clean_text", o.clean_text);
     o.chinese_chars = io::get_or<bool>(n, "handle_chinese_chars", o.chinese_chars);

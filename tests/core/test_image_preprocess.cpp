@@ -234,6 +234,14 @@ TEST(ImageProcessorConfig, DefaultsAndLegacyForms) {
   EXPECT_EQ(c.size.width, 384);
   EXPECT_EQ(c.resample, Filter::Bicubic);
   EXPECT_DOUBLE_EQ(c.image_mean[1], 0.5);
+  // Grounding DINO's processor resizes and normalises as DETR's does (whose pixels have
+  // their own parity test above): shortest edge 800, longest 1333, bilinear, ImageNet.
+  c = parse_image_processor_config(nlohmann::json::parse(R"({"image_processor_type": "GroundingDinoImageProcessor"})"));
+  EXPECT_EQ(c.kind, ProcessorKind::Detr);
+  EXPECT_EQ(c.size.shortest_edge, 800);
+  EXPECT_EQ(c.size.longest_edge, 1333);
+  EXPECT_EQ(c.resample, Filter::Bilinear);
+  EXPECT_DOUBLE_EQ(c.image_std[0], 0.229);
 }
 
 TEST(ImageProcessorConfig, RejectsBadConfigsWithOneLine) {

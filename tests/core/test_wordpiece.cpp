@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/tokenizer.h"
 #include "text/wordpiece.h"
 #include "util/error.h"
 
@@ -106,6 +107,33 @@ TEST(WordPiece, LoadsTokenizerJsonWordPieceModel) {
   j["model"]["type"] = "BPE";
   std::ofstream(d / "bpe.json") << j.dump();
   EXPECT_THROW(WordPieceTokenizer::from_tokenizer_json((d / "bpe.json").string()), Error);
+}
+
+TEST(WordPiece, TheGenericLoaderFindsItInADirectoryOrByFile) {
+  // A Grounding DINO / BERT checkpoint directory: vocab.txt alone, or tokenizer.json
+  // with a WordPiece model (preferred, as transformers does).
+  auto d = temp_dir("loader");
+  {
+    std::ofstream f(d / "vocab.txt", std::ios::binary);
+    for (const auto& t : kVocab) f << t << "\n";
+  }
+  auto from_dir = load_tokenizer(d.string());
+  ASSERT_NE(dynamic_cast<WordPieceTokenizer*>(from_dir.get()), nullptr);
+  EXPECT_EQ(from_dir->encode("A cat"), (std::vector<int64_t>{2, 6, 7, 3}));
+  EXPECT_NE(dynamic_cast<WordPieceTokenizer*>(load_tokenizer((d / "vocab.txt").string()).get()), nullptr);
+
+  nlohmann::json j;
+  j["model"] = {{"type", "WordPiece"}, {"unk_token", "[UNK]"}, {"vocab", vocab_map()}};
+  j["model"]["vocab"]["cat"] = 12;  // differs from vocab.txt, to tell which file was read
+  std::ofstream(d / "tokenizer.json") << j.dump();
+  auto from_json = load_tokenizer(d.string());
+  ASSERT_NE(dynamic_cast<WordPieceTokenizer*>(from_json.get()), nullptr);
+  EXPECT_EQ(from_json->encode("a cat", false), (std::vector<int64_t>{6, 12}));
+
+  // A model "type" that is not a string is an error, not a crash.
+  j["model"]["type"] = 7;
+  std::ofstream(d / "tokenizer.json") << j.dump();
+  EXPECT_THROW(load_tokenizer(d.string()), Error);
 }
 
 TEST(WordPiece, BadInputIsAnError) {

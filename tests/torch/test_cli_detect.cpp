@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli_runner.h"
+#include "grounding_dino_checkpoint.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
 #include "image/mask_rle.h"
@@ -311,4 +312,41 @@ TEST(CliGround, EmptyPhrasesAreOneClearLine) {
   expect_clean_error(run_cli({"ground", "--detector", test::fixture("sam"), "--segmenter", test::fixture("sam"),
                               "--image", img("dogs.jpg"), "a dog"}),
                      "not a detector");
+}
+
+TEST(CliDetect, GroundingDinoLabelsEachBoxWithAQuery) {
+  const std::string model = test::grounding_dino_checkpoint();
+  auto all = run_cli({"detect", "--model", model, "--image", img("dogs.jpg"), "--query", "a dog", "--query",
+                      "a person", "--threshold", "0", "--text-threshold", "0", "--nms", "none", "--json"});
+  ASSERT_EQ(all.rc, 0) << all.err;
+  auto dets = all.json()["detections"];
+  ASSERT_GT(dets.size(), 0u);
+  // At most one detection per decoder query (the fixture has 30), each labelled by one of ours.
+  EXPECT_LE(dets.size(), 30u);
+  for (const auto& d : dets) {
+    ASSERT_TRUE(d["query"] == 0 || d["query"] == 1) << d.dump();
+    EXPECT_EQ(d["label"], d["query"] == 0 ? "a dog" : "a person");
+  }
+  // The default thresholds (0.25) keep exactly the boxes scoring above 0.25 whose phrase does too.
+  auto def = run_cli({"detect", "--model", model, "--image", img("dogs.jpg"), "--query", "a dog", "--query",
+                      "a person", "--nms", "none", "--json"});
+  ASSERT_EQ(def.rc, 0) << def.err;
+  for (const auto& d : def.json()["detections"]) EXPECT_GT(d["score"].get<double>(), 0.25);
+  // Image exemplars are an OWL feature.
+  expect_clean_error(run_cli({"detect", "--model", model, "--image", img("dog.jpg"), "--exemplar",
+                              img("dog.jpg") + ":10,10,100,100"}),
+                     "text only");
+}
+
+TEST(CliGround, GroundingDinoBoxesBecomeSamMasks) {
+  auto r = run_cli({"ground", "--detector", test::grounding_dino_checkpoint(), "--segmenter", test::fixture("sam"),
+                    "--image", img("dogs.jpg"), "a dog. a person.", "--threshold", "0", "--text-threshold", "0",
+                    "--top-k", "3", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto dets = r.json()["detections"];
+  ASSERT_EQ(dets.size(), 3u);
+  for (const auto& d : dets) {
+    EXPECT_EQ(d["rle"]["size"], (std::vector<int>{603, 1072}));
+    EXPECT_TRUE(d["label"] == "a dog" || d["label"] == "a person");
+  }
 }

@@ -10,7 +10,7 @@
 #include "image/decode.h"
 #include "models/owlvit/owlvit_postprocess.h"
 #include "parity.h"
-#include "tasks/detect/detector.h"
+#include "tasks/detect/owl_detector.h"
 #include "tasks/ground/phrases.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -22,8 +22,8 @@ namespace {
 
 image::Image asset_image(const std::string& name) { return image::load_image(test::asset("images/" + name)); }
 
-Detector& owlvit() {
-  static auto d = Detector::open(test::fixture("owlvit"));
+OwlDetector& owlvit() {
+  static auto d = OwlDetector::open(test::fixture("owlvit"));
   return *d;
 }
 
@@ -47,7 +47,7 @@ image::Image gradient(int w, int h) {
 }  // namespace
 
 TEST(DetectQueries, TextEmbeddingsAreCachedAcrossImages) {
-  auto det = Detector::open(test::fixture("owlvit"));
+  auto det = OwlDetector::open(test::fixture("owlvit"));
   std::vector<std::string> q = {"a photo of a dog", "a photo of a person", "grass"};
   auto a = det->detect(asset_image("dogs.jpg"), q);
   EXPECT_EQ(det->text_queries().tower_calls(), 1);
@@ -95,7 +95,7 @@ TEST(DetectQueries, HundredsOfQueriesAreEncodedInBoundedBatches) {
   DetectOptions all;
   all.threshold = 0;
   all.nms_iou = -1;
-  auto det = Detector::open(test::fixture("owlvit"));
+  auto det = OwlDetector::open(test::fixture("owlvit"));
   auto r = det->detect(asset_image("dogs.jpg"), texts, {}, all);
   const int64_t per_batch = det->text_queries().max_batch();
   EXPECT_EQ(det->text_queries().tower_calls(), (300 + per_batch - 1) / per_batch);

@@ -70,7 +70,10 @@ std::vector<GroundedDetection> post_process_grounded(const at::Tensor& logits, c
           phrase_best = p[i][j];
           d.phrase = static_cast<int64_t>(s);
         }
-    if (d.phrase >= 0) d.phrase_text = spans[d.phrase].text;
+    if (d.phrase >= 0) {
+      d.phrase_text = spans[d.phrase].text;
+      d.phrase_score = phrase_best;
+    }
     out.push_back(std::move(d));
   }
   return out;

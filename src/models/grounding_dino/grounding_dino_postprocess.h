@@ -33,6 +33,7 @@ struct GroundedDetection {
   std::string label;        // reference label: decoded tokens above text_threshold
   int64_t phrase = -1;      // index into the phrase spans with the highest token probability, -1 if none
   std::string phrase_text;  // that phrase's text ("" when phrase = -1)
+  float phrase_score = 0;   // that phrase's best token probability
 };
 
 struct GroundedPostprocessOptions {

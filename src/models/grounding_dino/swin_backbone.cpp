@@ -17,12 +17,12 @@ constexpr double kTorchLayerNormEps = 1e-5;
 // [B, H, W, C] -> [B * (H/ws) * (W/ws), ws, ws, C], windows in row-major order per image.
 at::Tensor window_partition(const at::Tensor& x, int64_t ws) {
   auto b = x.size(0), h = x.size(1), w = x.size(2), c = x.size(3);
-  return x.view({b, h / ws, ws, w / ws, ws, c}).permute({0, 1, 3, 2, 4, 5}).reshape({-1, ws, ws, c});
+  return x.reshape({b, h / ws, ws, w / ws, ws, c}).permute({0, 1, 3, 2, 4, 5}).reshape({-1, ws, ws, c});
 }
 
 at::Tensor window_reverse(const at::Tensor& windows, int64_t ws, int64_t h, int64_t w) {
   auto c = windows.size(-1);
-  return windows.view({-1, h / ws, w / ws, ws, ws, c}).permute({0, 1, 3, 2, 4, 5}).reshape({-1, h, w, c});
+  return windows.reshape({-1, h / ws, w / ws, ws, ws, c}).permute({0, 1, 3, 2, 4, 5}).reshape({-1, h, w, c});
 }
 
 // The shifted-window mask: after the cyclic shift, a window can hold pixels from
@@ -38,7 +38,7 @@ at::Tensor shifted_window_mask(int64_t h, int64_t w, int64_t ws, int64_t shift, 
       img.slice(1, hb[i], hb[i + 1]).slice(2, wb[j], wb[j + 1]).fill_(static_cast<double>(count));
       ++count;
     }
-  at::Tensor mw = window_partition(img, ws).view({-1, ws * ws});
+  at::Tensor mw = window_partition(img, ws).reshape({-1, ws * ws});
   at::Tensor diff = mw.unsqueeze(1) - mw.unsqueeze(2);
   return at::zeros_like(diff).masked_fill(diff.ne(0), -100.0);
 }
@@ -83,16 +83,16 @@ SwinSelfAttentionImpl::SwinSelfAttentionImpl(int64_t dim, int64_t heads_, int64_
 
 at::Tensor SwinSelfAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mask) {
   auto bw = x.size(0), n = x.size(1), d = x.size(2), hd = d / heads;
-  auto split = [&](const at::Tensor& t) { return t.view({bw, n, heads, hd}).permute({0, 2, 1, 3}); };
+  auto split = [&](const at::Tensor& t) { return t.reshape({bw, n, heads, hd}).permute({0, 2, 1, 3}); };
   at::Tensor q = split(query(x)), k = split(key(x)), v = split(value(x));
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(hd));
-  at::Tensor bias = relative_position_bias_table.index_select(0, relative_position_index.view(-1))
-                        .view({n, n, heads})
+  at::Tensor bias = relative_position_bias_table.index_select(0, relative_position_index.reshape(-1))
+                        .reshape({n, n, heads})
                         .permute({2, 0, 1});
   scores = scores + bias.unsqueeze(0);
   if (mask.defined()) {
     auto nw = mask.size(0);
-    scores = (scores.view({bw / nw, nw, heads, n, n}) + mask.unsqueeze(1).unsqueeze(0)).view({bw, heads, n, n});
+    scores = (scores.reshape({bw / nw, nw, heads, n, n}) + mask.unsqueeze(1).unsqueeze(0)).reshape({bw, heads, n, n});
   }
   at::Tensor ctx = at::matmul(at::softmax(scores, -1), v);
   return ctx.permute({0, 2, 1, 3}).reshape({bw, n, d});
@@ -115,16 +115,16 @@ SwinLayerImpl::SwinLayerImpl(const SwinConfig& c, int64_t dim, int64_t heads, in
 
 at::Tensor SwinLayerImpl::forward(const at::Tensor& x, int64_t h, int64_t w) {
   auto b = x.size(0), c = x.size(2);
-  at::Tensor t = layernorm_before(x).view({b, h, w, c});
+  at::Tensor t = layernorm_before(x).reshape({b, h, w, c});
   int64_t pad_r = (window - w % window) % window, pad_b = (window - h % window) % window;
   if (pad_r || pad_b) t = at::constant_pad_nd(t, {0, 0, 0, pad_r, 0, pad_b});
   int64_t hp = h + pad_b, wp = w + pad_r;
   if (shift > 0) t = at::roll(t, {-shift, -shift}, {1, 2});
-  at::Tensor windows = window_partition(t, window).view({-1, window * window, c});
+  at::Tensor windows = window_partition(t, window).reshape({-1, window * window, c});
   at::Tensor mask;
   if (shift > 0) mask = shifted_window_mask(hp, wp, window, shift, x.scalar_type());
   at::Tensor attn = attention->output->dense(attention->self(windows, mask));
-  t = window_reverse(attn.view({-1, window, window, c}), window, hp, wp);
+  t = window_reverse(attn.reshape({-1, window, window, c}), window, hp, wp);
   if (shift > 0) t = at::roll(t, {shift, shift}, {1, 2});
   if (pad_r || pad_b) t = t.slice(1, 0, h).slice(2, 0, w);
   at::Tensor hs = x + t.reshape({b, h * w, c});
@@ -138,11 +138,11 @@ SwinPatchMergingImpl::SwinPatchMergingImpl(int64_t dim, double eps) {
 
 at::Tensor SwinPatchMergingImpl::forward(const at::Tensor& x, int64_t h, int64_t w) {
   auto b = x.size(0), c = x.size(2);
-  at::Tensor t = x.view({b, h, w, c});
+  at::Tensor t = x.reshape({b, h, w, c});
   if (h % 2 || w % 2) t = at::constant_pad_nd(t, {0, 0, 0, w % 2, 0, h % 2});
   // Order (0,0), (1,0), (0,1), (1,1) as (row, col) offsets: the checkpoint's reduction expects it.
   auto pick = [&](int64_t r, int64_t col) { return t.slice(1, r, at::indexing::None, 2).slice(2, col, at::indexing::None, 2); };
-  at::Tensor cat = at::cat({pick(0, 0), pick(1, 0), pick(0, 1), pick(1, 1)}, -1).view({b, -1, 4 * c});
+  at::Tensor cat = at::cat({pick(0, 0), pick(1, 0), pick(0, 1), pick(1, 1)}, -1).reshape({b, -1, 4 * c});
   return reduction(norm(cat));
 }
 
@@ -190,7 +190,7 @@ std::vector<at::Tensor> SwinBackboneImpl::forward(const at::Tensor& pixel_values
       if (i == stage) {
         std::string name = stage == 0 ? "stem" : "stage" + std::to_string(stage);
         auto norm = hidden_states_norms[name]->as<torch::nn::LayerNorm>();
-        out.push_back(norm->forward(tokens).view({b, h, w, -1}).permute({0, 3, 1, 2}).contiguous());
+        out.push_back(norm->forward(tokens).reshape({b, h, w, -1}).permute({0, 3, 1, 2}).contiguous());
       }
   };
   emit(0, x);

@@ -44,6 +44,23 @@ at::Tensor generalized_box_iou(const at::Tensor& a, const at::Tensor& b) {
   return iou - (hull - uni) / hull;
 }
 
+at::Tensor nms_by_label(const at::Tensor& boxes, const at::Tensor& scores, const at::Tensor& labels,
+                        double iou_threshold, bool class_agnostic) {
+  at::Tensor kept;
+  if (class_agnostic || scores.numel() == 0) {
+    kept = nms(boxes, scores, iou_threshold);
+  } else {
+    std::vector<at::Tensor> parts;
+    at::Tensor uniq = std::get<0>(at::_unique(labels));
+    for (int64_t k = 0; k < uniq.numel(); ++k) {
+      at::Tensor idx = (labels == uniq[k]).nonzero().select(1, 0);
+      parts.push_back(idx.index_select(0, nms(boxes.index_select(0, idx), scores.index_select(0, idx), iou_threshold)));
+    }
+    kept = at::cat(parts);
+  }
+  return std::get<0>(kept.sort());
+}
+
 at::Tensor nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold) {
   int64_t n = scores.size(0);
   if (n == 0) return at::empty({0}, at::kLong);
@@ -94,19 +111,7 @@ std::vector<Detections> post_process_detection(const at::Tensor& logits, const a
     l = l.index_select(0, order);
     b = b.index_select(0, order);
     if (opts.nms_iou >= 0 && s.numel() > 0) {
-      at::Tensor kept;
-      if (opts.class_agnostic) {
-        kept = nms(b, s, opts.nms_iou);
-      } else {
-        std::vector<at::Tensor> parts;
-        at::Tensor uniq = std::get<0>(at::_unique(l));
-        for (int64_t k = 0; k < uniq.numel(); ++k) {
-          at::Tensor idx = (l == uniq[k]).nonzero().select(1, 0);
-          parts.push_back(idx.index_select(0, nms(b.index_select(0, idx), s.index_select(0, idx), opts.nms_iou)));
-        }
-        kept = at::cat(parts);
-      }
-      kept = std::get<0>(kept.sort());  // back to score order (inputs are sorted)
+      at::Tensor kept = nms_by_label(b, s, l, opts.nms_iou, opts.class_agnostic);
       s = s.index_select(0, kept);
       l = l.index_select(0, kept);
       b = b.index_select(0, kept);

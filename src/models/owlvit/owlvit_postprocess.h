@@ -41,5 +41,9 @@ at::Tensor box_iou(const at::Tensor& a, const at::Tensor& b);
 at::Tensor generalized_box_iou(const at::Tensor& a, const at::Tensor& b);
 // Greedy NMS: indices (int64) of the kept boxes, by descending score.
 at::Tensor nms(const at::Tensor& boxes, const at::Tensor& scores, double iou_threshold);
+// NMS within each label (or across labels when class_agnostic): kept indices, ascending,
+// so inputs sorted by score stay sorted.
+at::Tensor nms_by_label(const at::Tensor& boxes, const at::Tensor& scores, const at::Tensor& labels,
+                        double iou_threshold, bool class_agnostic);
 
 }  // namespace argus::models::owlvit

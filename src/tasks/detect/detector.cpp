@@ -4,20 +4,13 @@
 #include <cmath>
 
 #include "engine/model_kind.h"
-#include "image/preprocess.h"
 #include "io/checkpoint.h"
 #include "models/owlvit/owlvit_postprocess.h"
+#include "tasks/detect/grounding_dino_detector.h"
+#include "tasks/detect/owl_detector.h"
 #include "util/error.h"
 
 namespace argus::tasks {
-
-namespace {
-
-// OWLv2 pads to a square of the longest side in float32 before resizing: bound that
-// buffer (3 x side^2 floats) so an absurdly elongated image is an error, not an OOM.
-constexpr int kMaxOwlv2Side = 8192;
-
-}  // namespace
 
 nlohmann::json to_json(const Detection& d) {
   return {{"query", d.query}, {"label", d.label}, {"score", d.score}, {"box", d.box}};
@@ -29,96 +22,43 @@ nlohmann::json to_json(const DetectResult& r) {
   return {{"image_size", {r.height, r.width}}, {"detections", dets}};
 }
 
-Detector::Detector(models::owlvit::OwlViTForObjectDetection model, image::ImageProcessorConfig pp,
-                   std::unique_ptr<TextQueryEncoder> queries)
-    : model_(std::move(model)), preprocessor_(std::move(pp)), queries_(std::move(queries)) {}
-
 std::unique_ptr<Detector> Detector::open(const std::string& dir) {
-  auto ck = io::Checkpoint::open(dir);
-  auto kind = engine::model_kind(ck);
-  if (kind.family != engine::Family::OwlVit && kind.family != engine::Family::Owlv2)
-    fail("{}: model_type \"{}\" is not a detector (use an owlvit or owlv2 checkpoint)", dir, kind.model_type);
-  auto model = models::owlvit::load_owlvit_model(ck);
-  auto pp = image::load_image_processor_config(dir);
-  auto tokenizer = text::load_tokenizer(dir);
-  int64_t pad = tokenizer->pad_id() >= 0 ? tokenizer->pad_id() : model->cfg.text.pad_token_id;
-  models::owlvit::OwlViTModel base = model->base;
-  auto tower = [base](const at::Tensor& ids, const at::Tensor& mask) mutable { return base->text_embeds(ids, mask); };
-  auto queries = std::make_unique<TextQueryEncoder>(std::move(tokenizer), tower,
-                                                    model->cfg.text.max_position_embeddings, pad);
-  return std::unique_ptr<Detector>(new Detector(std::move(model), std::move(pp), std::move(queries)));
+  auto kind = engine::model_kind(io::Checkpoint::open(dir));
+  switch (kind.family) {
+    case engine::Family::OwlVit:
+    case engine::Family::Owlv2: return OwlDetector::open(dir);
+    case engine::Family::GroundingDino: return GroundingDinoDetector::open(dir);
+    default:
+      fail("{}: model_type \"{}\" is not a detector (use an owlvit, owlv2 or grounding-dino checkpoint)", dir,
+           kind.model_type);
+  }
 }
 
-at::Tensor Detector::pixel_values(const image::Image& im) const {
-  if (square_padded() && std::max(im.width, im.height) > kMaxOwlv2Side)
-    fail("image {}x{} is too large for OWLv2, which pads it to a square: the longest side may be at most {}",
-         im.width, im.height, kMaxOwlv2Side);
-  image::PixelValues pv = image::preprocess(im, preprocessor_);
-  return at::from_blob(pv.data.data(), {1, pv.channels, pv.height, pv.width}, at::kFloat).clone();
-}
-
-at::Tensor Detector::exemplar_embedding(const Exemplar& ex) {
-  const auto& b = ex.box;
-  const float w = static_cast<float>(ex.image.width), h = static_cast<float>(ex.image.height);
-  bool finite = std::all_of(b.begin(), b.end(), [](float v) { return std::isfinite(v); });
-  if (!finite || b[0] < 0 || b[1] < 0 || b[2] > w || b[3] > h)
-    fail("exemplar box {},{},{},{} lies outside the exemplar image ({}x{} pixels)", b[0], b[1], b[2], b[3],
-         ex.image.width, ex.image.height);
-  if (!(b[0] < b[2]) || !(b[1] < b[3]))
-    fail("exemplar box {},{},{},{} is empty: it needs x0 < x1 and y0 < y1", b[0], b[1], b[2], b[3]);
-  // The model's predicted boxes are relative to its input: the stretched image (OWL-ViT)
-  // or the padded square (OWLv2), so normalise the exemplar box the same way.
-  const float sx = square_padded() ? std::max(w, h) : w, sy = square_padded() ? std::max(w, h) : h;
-  at::Tensor box = at::tensor({b[0] / sx, b[1] / sy, b[2] / sx, b[3] / sy}).view({1, 1, 4});
-  at::NoGradGuard ng;
-  at::Tensor feats = model_->image_features(pixel_values(ex.image));
-  at::Tensor embeds, indices, pred_boxes;
-  model_->embed_image_query(feats, box, embeds, indices, pred_boxes);
-  return embeds[0][0];
-}
-
-DetectResult Detector::detect(const image::Image& target, const std::vector<std::string>& text_queries,
-                              const std::vector<Exemplar>& exemplars, const DetectOptions& opts) {
-  if (text_queries.empty() && exemplars.empty())
-    fail("detection needs at least one query: a text query or an exemplar box");
-  if (!std::isfinite(opts.threshold)) fail("threshold {} is not a number", opts.threshold);
+void check_detect_request(size_t n_queries, const DetectOptions& opts) {
+  if (n_queries == 0) fail("detection needs at least one query: a text query or an exemplar box");
+  if (opts.threshold && !std::isfinite(*opts.threshold)) fail("threshold {} is not a number", *opts.threshold);
+  if (!std::isfinite(opts.text_threshold)) fail("text threshold {} is not a number", opts.text_threshold);
   if (!(opts.nms_iou < 1)) fail("NMS IoU {} must be below 1 (or negative for no NMS)", opts.nms_iou);
+}
 
-  DetectResult res;
-  res.width = target.width;
-  res.height = target.height;
-  std::vector<at::Tensor> parts;
-  std::vector<std::string> labels = text_queries;
-  if (!text_queries.empty()) parts.push_back(queries_->embed(text_queries, &res.warnings));
-  for (const auto& ex : exemplars) {
-    parts.push_back(exemplar_embedding(ex).unsqueeze(0));
-    labels.push_back(ex.label);
+void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) {
+  std::stable_sort(dets.begin(), dets.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  if (opts.nms_iou >= 0 && dets.size() > 1) {
+    const auto n = static_cast<int64_t>(dets.size());
+    at::Tensor boxes = at::empty({n, 4}), scores = at::empty({n}), labels = at::empty({n}, at::kLong);
+    for (int64_t i = 0; i < n; ++i) {
+      const auto& d = dets[static_cast<size_t>(i)];
+      for (int k = 0; k < 4; ++k) boxes[i][k] = d.box[static_cast<size_t>(k)];
+      scores[i] = d.score;
+      labels[i] = d.query;
+    }
+    at::Tensor keep = models::owlvit::nms_by_label(boxes, scores, labels, opts.nms_iou, opts.class_agnostic);
+    keep = keep.contiguous();
+    std::vector<Detection> kept;
+    for (int64_t i = 0; i < keep.size(0); ++i) kept.push_back(dets[static_cast<size_t>(keep[i].item<int64_t>())]);
+    dets = std::move(kept);
   }
-  at::Tensor query_embeds = at::cat(parts).unsqueeze(0);  // [1, Q, E]
-
-  at::NoGradGuard ng;
-  at::Tensor feats = model_->image_features(pixel_values(target));
-  auto cls = model_->class_head(feats, query_embeds, at::Tensor());
-  at::Tensor boxes = model_->box_predictor(feats);
-
-  models::owlvit::DetectionOptions po;
-  po.threshold = opts.threshold;
-  po.nms_iou = opts.nms_iou;
-  po.class_agnostic = opts.class_agnostic;
-  po.top_k = opts.top_k;
-  po.square_padded = square_padded();
-  auto dets = models::owlvit::post_process_detection(cls.logits, boxes, {{target.width, target.height}}, po)[0];
-
-  at::Tensor s = dets.scores.contiguous(), l = dets.labels.contiguous(), b = dets.boxes.contiguous();
-  for (int64_t i = 0; i < s.size(0); ++i) {
-    Detection d;
-    d.query = l[i].item<int64_t>();
-    d.label = labels.at(static_cast<size_t>(d.query));
-    d.score = s[i].item<float>();
-    for (int k = 0; k < 4; ++k) d.box[k] = b[i][k].item<float>();
-    res.detections.push_back(std::move(d));
-  }
-  return res;
+  if (opts.top_k >= 0 && dets.size() > static_cast<size_t>(opts.top_k)) dets.resize(static_cast<size_t>(opts.top_k));
 }
 
 }  // namespace argus::tasks

@@ -1,21 +1,19 @@
-// Open-vocabulary detection with OWL-ViT / OWLv2: text queries and image exemplars
-// (a box on another image) against one target image, post-processed as transformers
-// does (score = sigmoid of the best query logit per patch, label = that query), then
-// threshold, optional NMS and top-k, with boxes in the target's original pixels.
+// Open-vocabulary detection behind one interface: text queries (and, where the model
+// supports them, image exemplars) against one target image, giving scored boxes in the
+// target's original pixels after threshold, optional NMS and top-k. Detector::open picks
+// the implementation from the checkpoint: OWL-ViT / OWLv2 (owl_detector.h) or
+// Grounding DINO (grounding_dino_detector.h).
 #pragma once
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
 #include "image/image.h"
-#include "image/processor_config.h"
-#include "models/owlvit/owlvit_model.h"
-#include "tasks/detect/text_query_encoder.h"
 
 namespace argus::tasks {
 
@@ -28,10 +26,13 @@ struct Exemplar {
 };
 
 struct DetectOptions {
-  double threshold = 0.1;       // keep scores strictly above it (transformers' default)
-  double nms_iou = 0.3;         // < 0: no NMS; else suppress boxes with IoU > nms_iou to a better one
-  bool class_agnostic = false;  // NMS across queries instead of within each query
-  int64_t top_k = -1;           // < 0: all
+  // Keep scores strictly above it; unset: the detector's default (OWL 0.1, Grounding
+  // DINO 0.25, the references' defaults).
+  std::optional<double> threshold;
+  double text_threshold = 0.25;  // Grounding DINO: the query's phrase must score above it too
+  double nms_iou = 0.3;          // < 0: no NMS; else suppress boxes with IoU > nms_iou to a better one
+  bool class_agnostic = false;   // NMS across queries instead of within each query
+  int64_t top_k = -1;            // < 0: all
 };
 
 struct Detection {
@@ -53,29 +54,24 @@ nlohmann::json to_json(const DetectResult& r);
 
 class Detector {
  public:
-  // Loads an owlvit or owlv2 checkpoint directory with its tokenizer and image processor.
+  virtual ~Detector() = default;
+
+  // Loads an owlvit, owlv2 or grounding-dino checkpoint directory with its tokenizer and
+  // image processor; any other model type is an error naming it.
   static std::unique_ptr<Detector> open(const std::string& dir);
 
   // Queries are text_queries (labels = the texts) followed by exemplars. At least one
-  // query is needed; empty texts and exemplar boxes outside their image are errors.
-  DetectResult detect(const image::Image& target, const std::vector<std::string>& text_queries,
-                      const std::vector<Exemplar>& exemplars = {}, const DetectOptions& opts = {});
-
-  // Exemplar -> its query embedding [E] (transformers' embed_image_query for one box).
-  at::Tensor exemplar_embedding(const Exemplar& ex);
-  // Image -> pixel_values [1, 3, S, S] as the checkpoint's processor makes them.
-  at::Tensor pixel_values(const image::Image& im) const;
-
-  bool square_padded() const { return model_->cfg.objectness; }  // OWLv2 boxes are relative to the padded square
-  models::owlvit::OwlViTForObjectDetection& model() { return model_; }
-  TextQueryEncoder& text_queries() { return *queries_; }
-
- private:
-  Detector(models::owlvit::OwlViTForObjectDetection model, image::ImageProcessorConfig pp,
-           std::unique_ptr<TextQueryEncoder> queries);
-  models::owlvit::OwlViTForObjectDetection model_;
-  image::ImageProcessorConfig preprocessor_;
-  std::unique_ptr<TextQueryEncoder> queries_;
+  // query is needed; empty texts, exemplar boxes outside their image and exemplars given
+  // to a detector without image-guided mode are errors.
+  virtual DetectResult detect(const image::Image& target, const std::vector<std::string>& text_queries,
+                              const std::vector<Exemplar>& exemplars = {}, const DetectOptions& opts = {}) = 0;
 };
+
+// Checks shared by every detector: at least one query, a finite threshold, NMS IoU < 1.
+void check_detect_request(size_t n_queries, const DetectOptions& opts);
+
+// Sorts by descending score (stable), then NMS (per query, or across queries when
+// class_agnostic) and top-k as `opts` asks.
+void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts);
 
 }  // namespace argus::tasks

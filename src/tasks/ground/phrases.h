@@ -6,6 +6,9 @@
 
 namespace argus::tasks {
 
+// Without leading and trailing whitespace.
+std::string trim_space(const std::string& s);
+
 // Refuses a text with no non-empty phrase (argus::Error).
 std::vector<std::string> split_phrases(const std::string& text);
 
