@@ -2,11 +2,14 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include <fmt/format.h>
+
 #include "cli/commands.h"
 #include "cli/detect_args.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
 #include "image/overlay.h"
+#include "image/overlay_text.h"
 #include "tasks/detect/detector.h"
 #include "util/error.h"
 
@@ -56,11 +59,15 @@ tasks::DetectOptions parse_detect_options(double threshold, double text_threshol
 }
 
 void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets) {
-  int thickness = std::max(1, std::min(img.width, img.height) / 200);
-  // Worst first, so the best boxes end up on top.
-  for (auto it = dets.rbegin(); it != dets.rend(); ++it)
-    image::draw_box(img, it->box[0], it->box[1], it->box[2], it->box[3], image::palette(static_cast<int>(it->query)),
-                    thickness);
+  const int thickness = std::max(1, std::min(img.width, img.height) / 200);
+  const int text_scale = std::max(1, std::min(img.width, img.height) / 300);
+  // Worst first, so the best boxes and their tags end up on top.
+  for (auto it = dets.rbegin(); it != dets.rend(); ++it) {
+    auto color = image::palette(static_cast<int>(it->query));
+    image::draw_box(img, it->box[0], it->box[1], it->box[2], it->box[3], color, thickness);
+    image::draw_box_label(img, it->box[0], it->box[1], fmt::format("{} {:.2f}", it->label, it->score), color,
+                          text_scale);
+  }
 }
 
 void print_warnings(const std::vector<std::string>& warnings) {

@@ -111,7 +111,7 @@ void add_segment(CLI::App& app) {
     seg::EverythingOptions auto_opts;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "SAM checkpoint directory (Hugging Face layout)")->required();
+  cmd->add_option("--model", o->model, "SAM checkpoint: a Hugging Face directory, or Meta's original .pth file")->required();
   cmd->add_option("--image", o->image, "image file (JPEG, PNG, WebP; up to 40 megapixels)")->required();
   cmd->add_option("--point", o->points,
                   "X,Y[,LABEL] prompt point, LABEL 1 = foreground (default) or 0 = background; repeatable")

@@ -14,7 +14,7 @@ tasks::Exemplar parse_exemplar(const std::string& spec);
 // A NaN threshold means "not given": the detector's own default applies.
 tasks::DetectOptions parse_detect_options(double threshold, double text_threshold, const std::string& nms,
                                           bool class_agnostic, int64_t top_k);
-// Box outlines, one palette colour per query.
+// Box outlines, one palette colour per query, each tagged "label score".
 void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets);
 // "argus: warning: ..." lines on stderr.
 void print_warnings(const std::vector<std::string>& warnings);

@@ -25,9 +25,15 @@ std::string list_some(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace
+// One checkpoint tensor, read on demand (a memory-mapped view or an in-memory tensor).
+struct Source {
+  std::string key;
+  std::function<at::Tensor()> read;
+  size_t nbytes = 0;
+};
 
-void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const LoadOptions& opts) {
+void load_from(torch::nn::Module& module, const std::vector<Source>& sources, const std::string& what,
+               const LoadOptions& opts) {
   std::map<std::string, at::Tensor> targets;
   for (const auto& p : module.named_parameters(true)) targets[p.key()] = p.value();
   for (const auto& b : module.named_buffers(true)) targets[b.key()] = b.value();
@@ -36,10 +42,12 @@ void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const Loa
   std::vector<std::string> unexpected;
   at::NoGradGuard no_grad;
   // Big checkpoints page in from disk for a while: show it (in MB).
+  size_t total = 0;
+  for (const auto& s : sources) total += s.nbytes;
   std::unique_ptr<Progress> progress;
-  if (ck.total_bytes() > (512u << 20))
-    progress = std::make_unique<Progress>("loading " + ck.dir(), static_cast<int64_t>(ck.total_bytes() >> 20));
-  for (const auto& [key, ref] : ck.tensors()) {
+  if (total > (512u << 20)) progress = std::make_unique<Progress>("loading " + what, static_cast<int64_t>(total >> 20));
+  for (const auto& src_ref : sources) {
+    const std::string& key = src_ref.key;
     if (key.rfind(opts.prefix, 0) != 0) continue;
     bool ignored = false;
     for (const auto& suf : opts.ignore_suffixes)
@@ -52,14 +60,14 @@ void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const Loa
       unexpected.push_back(key);
       continue;
     }
-    at::Tensor src = view_tensor(ref);
+    at::Tensor src = src_ref.read();
     at::Tensor& dst = it->second;
     if (src.sizes() != dst.sizes())
       fail("checkpoint tensor \"{}\" has shape {} but the model expects {} for \"{}\"", key, shape_str(src.sizes()),
            shape_str(dst.sizes()), name);
     if (!filled.insert(name).second) fail("two checkpoint tensors map to \"{}\" (the second is \"{}\")", name, key);
     dst.copy_(src);
-    if (progress) progress->step(static_cast<int64_t>(ref.entry->nbytes() >> 20));
+    if (progress) progress->step(static_cast<int64_t>(src_ref.nbytes >> 20));
   }
   if (progress) progress->finish();
   if (!unexpected.empty())
@@ -68,6 +76,22 @@ void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const Loa
   for (const auto& [name, t] : targets)
     if (!filled.count(name)) missing.push_back(name);
   if (!missing.empty()) fail("checkpoint is missing {} tensor(s): {}", missing.size(), list_some(missing));
+}
+
+}  // namespace
+
+void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const LoadOptions& opts) {
+  std::vector<Source> sources;
+  for (const auto& [key, ref] : ck.tensors())
+    sources.push_back({key, [&ref = ref] { return view_tensor(ref); }, ref.entry->nbytes()});
+  load_from(module, sources, ck.dir(), opts);
+}
+
+void load_weights(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors, const LoadOptions& opts) {
+  std::vector<Source> sources;
+  for (const auto& [key, t] : tensors)
+    sources.push_back({key, [&t = t] { return t; }, static_cast<size_t>(t.nbytes())});
+  load_from(module, sources, "weights", opts);
 }
 
 std::function<std::string(const std::string&)> rename_table(std::vector<std::pair<std::string, std::string>> subs) {

@@ -2,6 +2,7 @@
 // parameter/buffer must be filled, every checkpoint tensor used, shapes equal.
 #pragma once
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct LoadOptions {
 // Copies (and converts) each tensor into the parameter in place; the mapping is
 // read once, so peak memory is the model plus page cache, never two heap copies.
 void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const LoadOptions& opts = {});
+// The same rules for tensors already in memory (e.g. read from a torch.save file).
+void load_weights(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors,
+                  const LoadOptions& opts = {});
 
 // Renames by ordered (from, to) substring substitutions, each applied once.
 std::function<std::string(const std::string&)> rename_table(

@@ -1,11 +1,14 @@
 #include "tasks/segment/segmenter.h"
 
+#include <filesystem>
+
 #include <map>
 #include <tuple>
 
 #include "engine/model_kind.h"
 #include "image/preprocess.h"
 #include "io/checkpoint.h"
+#include "models/sam/sam_meta_checkpoint.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -25,6 +28,11 @@ Segmenter::Segmenter(sam::SamModel m, image::ImageProcessorConfig p, size_t cach
     : model_(std::move(m)), processor_(std::move(p)), cache_(cache_capacity) {}
 
 std::unique_ptr<Segmenter> Segmenter::open(const std::string& dir, size_t cache_capacity) {
+  std::error_code ec;
+  if (sam::is_torch_checkpoint_path(dir) && std::filesystem::is_regular_file(dir, ec))
+    return from_model(sam::load_meta_sam_model(dir),
+                      image::parse_image_processor_config({{"image_processor_type", "SamImageProcessor"}}),
+                      cache_capacity);
   auto ck = io::Checkpoint::open(dir);
   auto kind = engine::model_kind(ck);
   if (kind.family != engine::Family::Sam)

@@ -34,6 +34,8 @@ class Segmenter {
  public:
   // `dir` holds config.json (model_type "sam"), the weights and processor_config.json
   // (or preprocessor_config.json). The processor's padded size must be the encoder's.
+  // A .pth file instead is one of Meta's original checkpoints (sam_vit_b_01ec64.pth…),
+  // preprocessed as SamProcessor's defaults do.
   static std::unique_ptr<Segmenter> open(const std::string& dir, size_t cache_capacity = 4);
   // An already built model with its processor rules (benchmarks, tests).
   static std::unique_ptr<Segmenter> from_model(models::sam::SamModel model, image::ImageProcessorConfig processor,
