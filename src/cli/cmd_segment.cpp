@@ -12,6 +12,7 @@
 #include "image/encode_png.h"
 #include "image/overlay.h"
 #include "tasks/segment/everything.h"
+#include "tasks/segment/prompt_masks.h"
 #include "tasks/segment/segmenter.h"
 #include "util/error.h"
 
@@ -21,9 +22,6 @@ namespace {
 
 namespace seg = tasks::segment;
 
-// Masks are computed at the original size, so the pixel budget is tighter than the
-// decoders' own (PIL's) limit: a few full-size float masks must fit in memory.
-constexpr int64_t kMaxSegmentPixels = 40'000'000;
 
 std::vector<double> parse_numbers(const std::string& s, const char* what) {
   std::vector<double> out;
@@ -60,13 +58,6 @@ seg::Box parse_box(const std::string& s) {
   auto v = parse_numbers(s, "--box");
   if (v.size() != 4) fail("--box \"{}\": expected X0,Y0,X1,Y1", s);
   return {v[0], v[1], v[2], v[3]};
-}
-
-nlohmann::json mask_json(const seg::MaskRecord& m) {
-  return {{"iou_pred", m.iou_pred},
-          {"area", m.area},
-          {"bbox", m.bbox},
-          {"rle", {{"size", {m.rle.height, m.rle.width}}, {"counts", m.rle.counts}}}};
 }
 
 void write_pngs(const std::string& prefix, const image::Image& img, const std::vector<seg::MaskRecord>& masks,
@@ -139,7 +130,7 @@ void add_segment(CLI::App& app) {
       fail("segment: give --point and/or --box prompts, or --everything");
 
     image::DecodeLimits limits;
-    limits.max_pixels = kMaxSegmentPixels;
+    limits.max_pixels = seg::kMaxSegmentPixels;
     image::Image img = image::load_image(o->image, limits);
     auto segmenter = seg::Segmenter::open(o->model, 1);
 
@@ -149,23 +140,11 @@ void add_segment(CLI::App& app) {
       masks = seg::segment_everything(*segmenter, img, o->auto_opts);
     } else {
       std::vector<std::string> notes;
-      shown = seg::checked_prompt(prompt, img.height, img.width, &notes);
+      masks = seg::segment_prompt(*segmenter, img, prompt, o->multimask, &shown, &notes);
       for (const auto& n : notes) std::fprintf(stderr, "argus: note: %s\n", n.c_str());
-      auto emb = segmenter->embed(img);
-      auto pred = segmenter->predict(*emb, {shown}, o->multimask)[0];
-      at::Tensor full = segmenter->full_masks(*emb, pred).to(at::kByte).contiguous();  // [M, H, W]
-      for (int64_t m = 0; m < full.size(0); ++m) {
-        seg::MaskRecord r = seg::summarize_mask(full[m].data_ptr<uint8_t>(), img.height, img.width);
-        r.iou_pred = pred.iou_pred[m].item<float>();
-        masks.push_back(std::move(r));
-      }
     }
     if (!o->out.empty()) write_pngs(o->out, img, masks, o->everything ? nullptr : &shown);
-    if (o->json) {
-      nlohmann::json list = nlohmann::json::array();
-      for (const auto& m : masks) list.push_back(mask_json(m));
-      return print_json({{"image_size", {img.height, img.width}}, {"masks", list}});
-    }
+    if (o->json) return print_json(seg::masks_json(img.height, img.width, masks));
     std::printf("%dx%d image, %zu mask(s)\n", img.width, img.height, masks.size());
     for (size_t i = 0; i < masks.size(); ++i) {
       const auto& m = masks[i];

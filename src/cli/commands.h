@@ -23,6 +23,7 @@ void add_segment(CLI::App& app);
 void add_generate(CLI::App& app);
 void add_ask(CLI::App& app);
 void add_chat(CLI::App& app);
+void add_serve(CLI::App& app);  // HTTP server
 
 // The sampling flags generate, ask and chat share (defined in cmd_generate.cpp).
 void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s);

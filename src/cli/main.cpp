@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   argus::cli::add_generate(app);
   argus::cli::add_ask(app);
   argus::cli::add_chat(app);
+  argus::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

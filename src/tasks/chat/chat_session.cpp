@@ -3,7 +3,6 @@
 #include <fstream>
 
 #include "image/decode.h"
-#include "tasks/chat/text_stream.h"
 #include "util/error.h"
 
 namespace argus::tasks {
@@ -31,18 +30,6 @@ nlohmann::json ChatSession::content(const std::string& text, const std::vector<s
   return parts;
 }
 
-std::vector<int64_t> ChatSession::tokenize_prompt(const nlohmann::json& messages) const {
-  const text::Tokenizer& tok = model_.require_tokenizer("chat");
-  std::string prompt = tmpl_.render(messages, true);
-  // Templates that write the BOS token themselves must not get a second one.
-  bool has_bos = false;
-  if (tok.bos_id() >= 0) {
-    std::string bos = tok.tokens({tok.bos_id()})[0];
-    has_bos = !bos.empty() && prompt.compare(0, bos.size(), bos) == 0;
-  }
-  return tok.encode(prompt, !has_bos);
-}
-
 ChatReply ChatSession::ask(const std::string& text, const std::function<void(const std::string&)>& on_text,
                            const std::function<bool()>& interrupted) {
   nlohmann::json messages = messages_;
@@ -50,29 +37,7 @@ ChatReply ChatSession::ask(const std::string& text, const std::function<void(con
   std::vector<at::Tensor> features = features_;
   features.insert(features.end(), pending_features_.begin(), pending_features_.end());
 
-  ChatPrompt prompt = model_.build_prompt(tokenize_prompt(messages), features);
-  TextStream stream(model_.require_tokenizer("chat"), stop_);
-  bool was_interrupted = false;
-  GenerateOptions opts = opts_;
-  opts.on_token = [&](size_t, int64_t id) {
-    std::string piece = stream.push(id);
-    if (on_text && !piece.empty()) on_text(piece);
-    if (interrupted && interrupted()) {
-      was_interrupted = true;
-      return false;
-    }
-    return !stream.stopped();
-  };
-  Generation g = model_.generate(prompt, opts);
-  std::string tail = stream.finish();
-  if (on_text && !tail.empty()) on_text(tail);
-
-  ChatReply r;
-  r.text = stream.text();
-  r.finish_reason = was_interrupted ? "interrupted" : g.finish_reason[0] == "callback" ? "stop" : g.finish_reason[0];
-  r.prompt_tokens = static_cast<int64_t>(prompt.ids.size());
-  r.generated_tokens = static_cast<int64_t>(g.tokens[0].size());
-
+  ChatReply r = complete_chat(model_, tmpl_, messages, features, opts_, stop_, on_text, interrupted);
   messages.push_back({{"role", "assistant"}, {"content", content(r.text, {})}});
   messages_ = std::move(messages);
   features_ = std::move(features);

@@ -10,16 +10,11 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include "tasks/chat/chat_completion.h"
 #include "tasks/chat/chat_model.h"
 #include "text/chat_template.h"
 
 namespace argus::tasks {
-
-struct ChatReply {
-  std::string text;
-  std::string finish_reason;  // "stop", "length" or "interrupted"
-  int64_t prompt_tokens = 0, generated_tokens = 0;
-};
 
 class ChatSession {
  public:
@@ -45,7 +40,6 @@ class ChatSession {
 
  private:
   nlohmann::json content(const std::string& text, const std::vector<std::string>& image_paths) const;
-  std::vector<int64_t> tokenize_prompt(const nlohmann::json& messages) const;
 
   ChatModel& model_;
   text::ChatTemplate tmpl_;

@@ -18,8 +18,10 @@ nlohmann::json to_json(const GroundResult& r) {
 
 GroundResult ground(Detector& detector, segment::Segmenter& segmenter, const image::Image& im,
                     const std::string& phrases, const DetectOptions& opts) {
-  std::vector<std::string> queries = split_phrases(phrases);
-  DetectResult det = detector.detect(im, queries, {}, opts);
+  return segment_detections(segmenter, im, detector.detect(im, split_phrases(phrases), {}, opts));
+}
+
+GroundResult segment_detections(segment::Segmenter& segmenter, const image::Image& im, const DetectResult& det) {
   GroundResult res;
   res.height = im.height;
   res.width = im.width;

@@ -34,4 +34,7 @@ nlohmann::json to_json(const GroundResult& r);
 GroundResult ground(Detector& detector, segment::Segmenter& segmenter, const image::Image& im,
                     const std::string& phrases, const DetectOptions& opts = {});
 
+// The second half of ground(): SAM masks for detections already made on `im`.
+GroundResult segment_detections(segment::Segmenter& segmenter, const image::Image& im, const DetectResult& det);
+
 }  // namespace argus::tasks
