@@ -12,7 +12,10 @@ packages=(
   libfaiss-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-numpy python3-pil
+  chromium
 )
+# The web tests also need Node.js >= 20 with npm (the machine's own); tests/web/run.sh
+# installs their npm packages (openai, playwright-core) from the committed lockfile.
 
 missing=()
 for p in "${packages[@]}"; do

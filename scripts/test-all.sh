@@ -10,6 +10,9 @@ jobs=$(nproc)
 echo "== unit and parity tests"
 ctest --test-dir "$BUILD" --output-on-failure -j "$jobs" --timeout 600
 
+echo "== argus serve with real clients: the openai npm SDK and the web page in Chromium"
+ARGUS_BIN="$PWD/$BUILD/argus" tests/web/run.sh
+
 # LibTorch itself is not ASan-instrumented, so the sanitizer build covers the
 # torch-free core: safetensors/JSON/image/tokenizer parsing, where untrusted bytes
 # land. One clang build serves both the sanitized core tests and the fuzzers.

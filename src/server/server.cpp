@@ -111,7 +111,10 @@ struct Server::Impl {
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       thread_start() = Clock::now();
-      if (ctx.options.api_key.empty() || req.path == "/health") return httplib::Server::HandlerResponse::Unhandled;
+      // /health for probes, and the page itself (a browser cannot send a key when it
+      // opens it); the page's API calls carry the key the user types in.
+      if (ctx.options.api_key.empty() || req.path == "/health" || (req.path == "/" && req.method == "GET"))
+        return httplib::Server::HandlerResponse::Unhandled;
       if (req.get_header_value("Authorization") == "Bearer " + ctx.options.api_key)
         return httplib::Server::HandlerResponse::Unhandled;
       send_json(res, 401, error_body("Incorrect API key provided", "invalid_request_error", "", "invalid_api_key"));

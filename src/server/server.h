@@ -1,7 +1,7 @@
 // `argus serve`: the HTTP front end. OpenAI-compatible routes, vision routes, the
 // web page, /health and /metrics on cpp-httplib; bounded admission (429 with
 // Retry-After past --max-queue), body-size limit (413), optional Bearer API key
-// (every route but /health), OpenAI-shaped error JSON and one access-log line per
+// (every route but /health and the page at /), OpenAI-shaped error JSON and one access-log line per
 // request on stderr.
 #pragma once
 #include <memory>

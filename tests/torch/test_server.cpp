@@ -282,8 +282,9 @@ TEST(ServerLimits, BodySizeApiKeyAndQueue) {
   o.api_key = "sekret";
   o.max_queue = 1;
   test::TestServer s(o);
-  // 401 without the key, on every route but /health.
+  // 401 without the key, on every route but /health and the page.
   EXPECT_EQ(get("/health", &s).status, 200);
+  EXPECT_EQ(s.client().Get("/")->status, 200);
   expect_error(get("/v1/models", &s), 401);
   expect_error(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "wrong", &s), 401);
   EXPECT_EQ(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "sekret", &s).status, 200);
