@@ -333,3 +333,44 @@ TEST(ServerStreaming, ClientDisconnectMidStreamLeavesTheServerWell) {
   EXPECT_NE(m.raw.find("argus_requests_total{route=\"/v1/chat/completions\",status=\"200\"}"), std::string::npos);
   EXPECT_NE(m.raw.find("argus_queue_depth 0"), std::string::npos) << m.raw;
 }
+
+namespace {
+
+bool model_loaded(test::TestServer& s, const std::string& name) {
+  const Reply r = get("/v1/models", &s);
+  for (const auto& m : r.body["data"])
+    if (m["id"] == name) return m["argus"]["loaded"].get<bool>();
+  ADD_FAILURE() << name << " is not listed";
+  return false;
+}
+
+}  // namespace
+
+TEST(ServerModels, RequestsWhileAModelLoadsWaitForIt) {
+  // A fresh server: the first requests for a model race its loading; all succeed.
+  test::TestServer s(test::fixture_server_options());
+  EXPECT_FALSE(model_loaded(s, "clip"));
+  std::vector<std::thread> ts;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i)
+    ts.emplace_back([&] {
+      auto r = post("/v1/embeddings", {{"model", "clip"}, {"input", "a dog"}}, "", &s);
+      ok += r.status == 200 ? 1 : 0;
+    });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok, 4);
+  EXPECT_TRUE(model_loaded(s, "clip"));
+  EXPECT_NE(get("/metrics", &s).raw.find("argus_models_loaded 1"), std::string::npos);
+}
+
+TEST(ServerModels, LeastRecentlyUsedModelIsUnloadedPastTheBudget) {
+  auto o = test::fixture_server_options();
+  o.memory_budget_bytes = 1;  // every model is over it: only the one in use stays
+  test::TestServer s(o);
+  ASSERT_EQ(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "", &s).status, 200);
+  ASSERT_EQ(post("/v1/segment", {{"model", "sam"}, {"image", "dog.jpg"}, {"points", {{5, 5}}}}, "", &s).status, 200);
+  EXPECT_FALSE(model_loaded(s, "clip"));
+  EXPECT_TRUE(model_loaded(s, "sam"));
+  // And it comes back on demand.
+  EXPECT_EQ(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "", &s).status, 200);
+}
