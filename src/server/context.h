@@ -40,6 +40,19 @@ std::string req_string(const nlohmann::json& body, const char* key);
 // A string or an array of strings (OpenAI's `stop`, `input`, ...).
 std::vector<std::string> string_or_list(const nlohmann::json& body, const char* key);
 
+// Runs a task call: argus::Error from it (bad prompts, empty queries, ...) is the
+// caller's fault, so a 400; ApiErrors pass through.
+template <class Run>
+auto as_bad_request(Run&& run) -> decltype(run()) {
+  try {
+    return run();
+  } catch (const ApiError&) {
+    throw;
+  } catch (const Error& e) {
+    bad_request(e.what());
+  }
+}
+
 // Rejects keys outside `known` as OpenAI does ("Unrecognized request argument supplied").
 void check_known_keys(const nlohmann::json& body, const std::vector<std::string>& known);
 

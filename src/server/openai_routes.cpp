@@ -177,17 +177,6 @@ std::vector<int64_t> completion_prompt(const nlohmann::json& body, tasks::ChatMo
   bad_request("'prompt' must be a string or a non-empty array of token ids (one prompt per request)", "prompt");
 }
 
-template <class Run>
-tasks::ChatReply generate_guarded(Run&& run) {
-  try {
-    return run();
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    bad_request(e.what());
-  }
-}
-
 }  // namespace
 
 bool wants_stream(const nlohmann::json& body) { return opt_bool(body, "stream").value_or(false); }
@@ -234,7 +223,7 @@ nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body) {
   const auto& tmpl = template_of(*lease, job.name);
   ChatInput in = chat_input(ctx, body, *lease->chat);
   check_prompt_length(ctx, static_cast<int64_t>(tasks::tokenize_chat(*lease->chat, tmpl, in.messages).size()));
-  auto r = generate_guarded([&] {
+  auto r = as_bad_request([&] {
     return tasks::complete_chat(*lease->chat, tmpl, in.messages, in.features, job.opts, job.stop, {},
                                 until(ctx.deadline()));
   });
@@ -267,7 +256,7 @@ void chat_completions_stream(Context& ctx, const nlohmann::json& body, const Emi
                 {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
   };
   bool gone = !emit(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
-  auto r = generate_guarded([&] {
+  auto r = as_bad_request([&] {
     return tasks::complete_chat(
         *lease->chat, tmpl, in.messages, in.features, job.opts, job.stop,
         [&](const std::string& piece) { gone = gone || !emit(chunk({{"content", piece}}, nullptr)); },
@@ -291,7 +280,7 @@ nlohmann::json completions(Context& ctx, const nlohmann::json& body) {
   auto job = chat_job(ctx, body, {"prompt", "echo", "suffix", "best_of"}, lease);
   auto ids = completion_prompt(body, *lease->chat);
   check_prompt_length(ctx, static_cast<int64_t>(ids.size()));
-  auto r = generate_guarded(
+  auto r = as_bad_request(
       [&] { return tasks::complete_ids(*lease->chat, ids, {}, job.opts, job.stop, {}, until(ctx.deadline())); });
   ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
   return {{"id", new_id("cmpl")},
@@ -317,7 +306,7 @@ void completions_stream(Context& ctx, const nlohmann::json& body, const Emit& em
                 {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
   };
   bool gone = false;
-  auto r = generate_guarded([&] {
+  auto r = as_bad_request([&] {
     return tasks::complete_ids(
         *lease->chat, ids, {}, job.opts, job.stop,
         [&](const std::string& piece) { gone = gone || !emit(chunk(piece, nullptr)); },

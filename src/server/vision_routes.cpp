@@ -19,18 +19,6 @@ image::Image body_image(Context& ctx, const nlohmann::json& body, const char* ke
   return load_request_image(req_string(body, key), ctx.images, key);
 }
 
-// Task errors (bad prompts, empty queries...) are the caller's: 400.
-template <class Run>
-auto as_bad_request(Run&& run) -> decltype(run()) {
-  try {
-    return run();
-  } catch (const ApiError&) {
-    throw;
-  } catch (const Error& e) {
-    bad_request(e.what());
-  }
-}
-
 std::vector<double> numbers(const nlohmann::json& v, const std::string& where) {
   if (!v.is_array()) bad_request(where + " must be an array of numbers", where);
   std::vector<double> out;
