@@ -3,6 +3,8 @@
 // vocab.txt of the fixture's 1000-token size and a small preprocessor_config.json
 // (shortest edge 320, longest 480, the fixture's input size) so tests run quickly.
 #pragma once
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -19,7 +21,8 @@ inline const std::vector<std::string> kGroundingDinoWords{"a",    "cat",  "dog",
 inline std::string grounding_dino_checkpoint() {
   static const std::string dir = [] {
     namespace fs = std::filesystem;
-    fs::path d = fs::temp_directory_path() / "argus_gdino_checkpoint";
+    // One per process: ctest runs tests in parallel processes that must not share it.
+    fs::path d = fs::temp_directory_path() / ("argus_gdino_checkpoint_" + std::to_string(::getpid()));
     fs::remove_all(d);
     fs::create_directories(d);
     for (const char* f : {"config.json", "model.safetensors"})
