@@ -80,6 +80,12 @@ int main(int argc, char** argv) {
           models::sam::post_process_masks(p.low_res_masks[0], g);
         },
         warmup, iters);
+    // Where the time goes: the mask decoder alone, and the upsampling to 1800x1200.
+    const double decoder_ms = bench::median_ms(
+        [&] { model->predict(emb, pts, at::Tensor(), at::Tensor(), at::Tensor(), true); }, warmup, iters);
+    auto p = model->predict(emb, pts, at::Tensor(), at::Tensor(), at::Tensor(), true);
+    const double post_ms = bench::median_ms([&] { models::sam::post_process_masks(p.low_res_masks[0], g); }, warmup, iters);
+    extra = {{"decoder_ms", decoder_ms}, {"postprocess_ms", post_ms}};
   } else {
     image::Image img = image::make_image(1800, 1200);
     for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = static_cast<uint8_t>((i * 2654435761u) >> 24);

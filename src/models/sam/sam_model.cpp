@@ -352,6 +352,21 @@ SamMaskDecoderImpl::SamMaskDecoderImpl(const SamMaskDecoderConfig& c)
       register_module("iou_prediction_head", SamFeedForward(hs, c.iou_head_hidden_dim, num_mask_tokens, c.iou_head_depth));
 }
 
+namespace {
+
+// ConvTranspose2d with kernel 2 and stride 2 (SAM's upscaling) has no overlap: each
+// input pixel becomes one 2x2 output block, so the whole layer is one GEMM. LibTorch's
+// CPU kernel for it (slow_conv_transpose2d) takes several times longer.
+at::Tensor conv_transpose_2x2(const at::Tensor& x, const torch::nn::ConvTranspose2d& conv) {
+  const at::Tensor& wt = conv->weight;  // [Ci, Co, 2, 2]
+  const int64_t b = x.size(0), ci = x.size(1), h = x.size(2), w = x.size(3), co = wt.size(1);
+  at::Tensor y = at::matmul(x.permute({0, 2, 3, 1}).reshape({-1, ci}), wt.reshape({ci, co * 4}).to(x.scalar_type()));
+  y = y.view({b, h, w, co, 2, 2}).permute({0, 3, 1, 4, 2, 5}).reshape({b, co, 2 * h, 2 * w});
+  return conv->bias.defined() ? y + conv->bias.to(x.scalar_type()).view({1, -1, 1, 1}) : y;
+}
+
+}  // namespace
+
 std::pair<at::Tensor, at::Tensor> SamMaskDecoderImpl::forward(const at::Tensor& image_embeddings,
                                                               const at::Tensor& image_pe, const at::Tensor& sparse,
                                                               const at::Tensor& dense, bool multimask) {
@@ -363,15 +378,20 @@ std::pair<at::Tensor, at::Tensor> SamMaskDecoderImpl::forward(const at::Tensor& 
   const int64_t t = tokens.size(2);
   tokens = tokens.reshape({b * p, t, c});
 
-  at::Tensor src = (image_embeddings + dense).repeat_interleave(p, 0);
-  at::Tensor pos = image_pe.repeat_interleave(p, 0);
+  // One prompt per image (the interactive case) needs no copies of the 64x64 maps.
+  at::Tensor src = image_embeddings + dense;
+  at::Tensor pos = image_pe;
+  if (p > 1) {
+    src = src.repeat_interleave(p, 0);
+    pos = pos.repeat_interleave(p, 0);
+  }
   auto [hs, keys] = transformer(tokens, src, pos);
   at::Tensor iou_token_out = hs.select(1, 0);
   at::Tensor mask_tokens_out = hs.slice(1, 1, 1 + num_mask_tokens);
 
   src = keys.transpose(1, 2).reshape({b * p, c, h, w});
-  at::Tensor up = at::gelu(upscale_layer_norm(upscale_conv1(src)));
-  up = at::gelu(upscale_conv2(up));
+  at::Tensor up = at::gelu(upscale_layer_norm(conv_transpose_2x2(src, upscale_conv1)));
+  up = at::gelu(conv_transpose_2x2(up, upscale_conv2));
 
   std::vector<at::Tensor> hyper;
   for (int64_t i = 0; i < num_mask_tokens; ++i)
@@ -452,7 +472,7 @@ SamPrediction SamModelImpl::predict(const at::Tensor& image_embeddings, const at
            shape_str(mask_input.sizes()));
   }
 
-  at::Tensor image_pe = image_wide_positional_embeddings().repeat({batch, 1, 1, 1});
+  at::Tensor image_pe = image_wide_positional_embeddings().expand({batch, -1, -1, -1});
   auto [sparse, dense] = prompt_encoder(points, labels, boxes, mask_input, batch);
   auto [masks, iou] = mask_decoder(image_embeddings.to(at::kFloat), image_pe, sparse, dense, multimask);
   return {iou, masks};
