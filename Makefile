@@ -20,6 +20,7 @@ test: build
 bench: build
 	/usr/bin/python3 bench/run_bench.py --argus ./$(BUILD)/clip_bench
 	/usr/bin/python3 bench/run_llm_bench.py --argus ./$(BUILD)/llm_bench
+	/usr/bin/python3 bench/server_load.py --argus ./$(BUILD)/argus
 
 clean:
 	rm -rf build build-sanitize

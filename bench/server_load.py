@@ -5,8 +5,8 @@ fixture models (tiny weights, so this measures the server, not the models).
 Starts the server, sends --requests requests from --clients threads (alternating
 a streamed-free chat completion of 8 tokens and a SAM point prompt on one image,
 whose embedding stays cached), and reports p50/p99 latency per kind, throughput,
-errors, and the server's resident memory after a warm-up and at the end (a leak
-shows as growth). Writes the result block into bench/README.md.
+errors, and the server's resident memory after a full-concurrency warm-up and at
+the end (a leak shows as growth; more than 64 MB fails the run). Writes the result block into bench/README.md.
 
   /usr/bin/python3 bench/server_load.py --argus build/argus --shared ../shared
 """
@@ -91,9 +91,11 @@ def main():
             for t in ts:
                 t.join()
 
-        # Warm-up: load both models and cache the image embedding.
-        counter = iter(range(20))
-        run(2)
+        # Warm-up at full concurrency: load both models, cache the image embedding, and
+        # let every worker thread's malloc arena reach its working size, so that growth
+        # measured afterwards is a leak rather than the allocator settling.
+        counter = iter(range(max(200, args.requests // 5)))
+        run(args.clients)
         warm_rss = rss_mb(server.pid)
         lat = {"chat": [], "segment": []}
         counter = iter(range(args.requests))
