@@ -2,6 +2,7 @@
 // weights, prefill of a prompt then cached single-token decode, timed in-process.
 // bench/run_llm_bench.py runs the PyTorch eager reference (reference_llama.py)
 // with the same config in the same script and writes the ratios to bench/README.md.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -12,6 +13,8 @@
 
 #include "engine/runtime.h"
 #include "models/llama/llama_model.h"
+#include "models/llava/llava_config.h"
+#include "models/llava/llava_model.h"
 #include "nn/inference.h"
 
 using namespace argus;
@@ -31,6 +34,40 @@ double peak_rss_mib() {
   return 0;
 }
 
+// LLaVA's time to first token for one image and `text` tokens: vision tower,
+// projector, merge, prefill, first token. bf16 here packs bf16 copies of the linear
+// layers (activations stay float32), argus's bf16 inference mode.
+nlohmann::json llava_ttft(const nlohmann::json& cfg_json, bool bf16, int text, int iters) {
+  auto cfg = models::llava::parse_llava_config(cfg_json);
+  models::llava::LlavaForConditionalGeneration model(cfg);
+  model->eval();
+  nn::InferenceOptions opts;
+  opts.bf16 = bf16;
+  nn::prepare_for_inference(*model, opts);
+  at::NoGradGuard ng;
+  const int64_t side = cfg.vision.image_size;
+  at::Tensor px = at::randn({1, 3, side, side});
+  at::Tensor ids = at::randint(1, cfg.text.vocab_size, {1, text + 1}, at::kLong);
+  ids[0][0] = cfg.image_token_index;  // one image slot, expanded by the features
+  auto run = [&] {
+    at::Tensor feats = model->image_features(px)[0];
+    std::vector<int64_t> expanded(static_cast<size_t>(feats.size(0)), cfg.image_token_index);
+    for (int64_t i = 1; i < ids.size(1); ++i) expanded.push_back(ids[0][i].item<int64_t>());
+    at::Tensor embeds = model->merge_embeddings(at::tensor(expanded, at::kLong).unsqueeze(0), feats);
+    auto cache = model->language_model->new_cache();
+    return model->language_model->forward_embeds(embeds, &cache, {}, 1).argmax(-1);
+  };
+  run();  // warm-up
+  double best = 1e30;
+  for (int i = 0; i < iters; ++i) {
+    double t0 = now_ms();
+    run();
+    best = std::min(best, now_ms() - t0);
+  }
+  return {{"dtype", bf16 ? "bf16" : "f32"}, {"threads", at::get_num_threads()}, {"ttft_image_ms", best},
+          {"peak_rss_mib", peak_rss_mib()}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,12 +79,20 @@ int main(int argc, char** argv) {
   app.add_option("--decode", decode);
   app.add_option("--threads", threads);
   app.add_option("--dtype", dtype)->check(CLI::IsMember({"f32", "bf16"}));
+  bool llava = false;
+  int iters = 3;
+  app.add_flag("--llava", llava, "--config is a llava config: time to first token with one image");
+  app.add_option("--iters", iters, "--llava: timed runs (best is reported)");
   CLI11_PARSE(app, argc, argv);
   engine::init_runtime(threads);
   at::manual_seed(0);
 
   nlohmann::json cfg_json;
   std::ifstream(config_path) >> cfg_json;
+  if (llava) {
+    std::printf("%s\n", llava_ttft(cfg_json, dtype == "bf16", prompt, iters).dump().c_str());
+    return 0;
+  }
   auto cfg = models::llama::parse_llama_config(cfg_json);
   models::llama::LlamaForCausalLM model(cfg);
   model->eval();

@@ -90,11 +90,13 @@ class Llama(nn.Module):
         return [[] for _ in self.layers]
 
     def forward(self, ids, caches):
+        return self.forward_embeds(self.embed_tokens(ids), caches)
+
+    def forward_embeds(self, x, caches):
         past = caches[0][0].shape[2] if caches[0] else 0
-        pos = torch.arange(past, past + ids.shape[1]).float()
+        pos = torch.arange(past, past + x.shape[1]).float()
         f = torch.outer(pos, self.inv_freq)
         emb = torch.cat((f, f), -1)
-        x = self.embed_tokens(ids)
         cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
         for layer, cache in zip(self.layers, caches):
             x = layer(x, cos, sin, cache)
