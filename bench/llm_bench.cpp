@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <map>
 #include <fstream>
 #include <string>
 
@@ -16,6 +18,8 @@
 #include "models/llava/llava_config.h"
 #include "models/llava/llava_model.h"
 #include "nn/inference.h"
+#include "nn/tensor_io.h"
+#include "tasks/chat/chat_model.h"
 
 using namespace argus;
 
@@ -32,6 +36,42 @@ double peak_rss_mib() {
   while (std::getline(f, line))
     if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
   return 0;
+}
+
+double rss_mib() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+  return 0;
+}
+
+// Writes the decoder with random weights as a float16 checkpoint directory.
+void write_fp16_checkpoint(const nlohmann::json& cfg_json, const std::string& dir) {
+  auto cfg = models::llama::parse_llama_config(cfg_json);
+  models::llama::LlamaForCausalLM model(cfg);
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& p : model->named_parameters()) tensors[p.key()] = p.value().detach().to(at::kHalf);
+  std::filesystem::create_directories(dir);
+  nn::save_safetensors(dir + "/model.safetensors", tensors);
+  nlohmann::json c = cfg_json;
+  c["torch_dtype"] = "float16";
+  std::ofstream(dir + "/config.json") << c.dump(1);
+}
+
+// Memory of a float16 checkpoint loaded the normal way (dtype auto), after a prefill
+// and a decode step, against the checkpoint's size on disk.
+nlohmann::json checkpoint_memory(const std::string& dir) {
+  auto model = tasks::ChatModel::open(dir, "auto");
+  at::NoGradGuard ng;
+  auto& lm = model->decoder();
+  auto cache = lm.new_cache();
+  at::Tensor ids = at::randint(1, lm.cfg.vocab_size, {1, 32}, at::kLong);
+  at::Tensor next = lm.forward(ids, &cache, {}, 1).argmax(-1);
+  lm.forward(next, &cache, {}, 1);
+  const double file_mib = static_cast<double>(std::filesystem::file_size(dir + "/model.safetensors")) / (1 << 20);
+  return {{"checkpoint_mib", file_mib}, {"rss_mib", rss_mib()}, {"peak_rss_mib", peak_rss_mib()},
+          {"weights_dtype", at::toString(lm.model->embed_tokens->weight.scalar_type())}};
 }
 
 // LLaVA's time to first token for one image and `text` tokens: vision tower,
@@ -74,7 +114,7 @@ int main(int argc, char** argv) {
   CLI::App app{"argus LLM benchmark"};
   std::string config_path, dtype = "f32";
   int prompt = 128, decode = 16, threads = 0;
-  app.add_option("--config", config_path, "config.json of the decoder")->required();
+  app.add_option("--config", config_path, "config.json of the decoder");
   app.add_option("--prompt", prompt);
   app.add_option("--decode", decode);
   app.add_option("--threads", threads);
@@ -83,12 +123,27 @@ int main(int argc, char** argv) {
   int iters = 3;
   app.add_flag("--llava", llava, "--config is a llava config: time to first token with one image");
   app.add_option("--iters", iters, "--llava: timed runs (best is reported)");
+  std::string write_fp16, load_dir;
+  app.add_option("--write-fp16", write_fp16, "write the --config decoder with random weights as a float16 checkpoint");
+  app.add_option("--load", load_dir, "load a checkpoint directory (dtype auto) and report its memory");
   CLI11_PARSE(app, argc, argv);
   engine::init_runtime(threads);
   at::manual_seed(0);
 
+  if (!load_dir.empty()) {
+    std::printf("%s\n", checkpoint_memory(load_dir).dump().c_str());
+    return 0;
+  }
+  if (config_path.empty()) {
+    std::fprintf(stderr, "--config is required\n");
+    return 1;
+  }
   nlohmann::json cfg_json;
   std::ifstream(config_path) >> cfg_json;
+  if (!write_fp16.empty()) {
+    write_fp16_checkpoint(cfg_json, write_fp16);
+    return 0;
+  }
   if (llava) {
     std::printf("%s\n", llava_ttft(cfg_json, dtype == "bf16", prompt, iters).dump().c_str());
     return 0;

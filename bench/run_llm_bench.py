@@ -151,6 +151,17 @@ def main():
         print("llava", dtype, "pytorch", ref, "\nargus", ours, flush=True)
         llava_rows.append((dtype, ref, ours))
     os.unlink(f.name)
+    # A float16 checkpoint of the decoder, loaded the normal way (dtype auto -> bfloat16
+    # weights): resident memory against its size on disk.
+    with tempfile.TemporaryDirectory() as d, tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(config, f)
+        f.flush()
+        ckpt = os.path.join(d, "fp16")
+        subprocess.run([args.argus, "--config", f.name, "--write-fp16", ckpt], check=True, capture_output=True)
+        mem = json.loads(subprocess.run([args.argus, "--load", ckpt, "--threads", str(args.threads)], check=True,
+                                        capture_output=True, text=True).stdout.splitlines()[-1])
+    os.unlink(f.name)
+    print("fp16 checkpoint", mem, flush=True)
     bw = memory_bandwidth_gb_s(args.threads)
     table = ["| weights | metric | PyTorch eager | argus | ratio |", "|---|---|---|---|---|"]
     for dtype, r, a in rows:
@@ -165,6 +176,10 @@ def main():
         for key, label in (("ttft_image_ms", f"LLaVA time to first token, 1 image (336 px, 576 features) + {args.text} tokens (ms)"),
                            ("peak_rss_mib", "LLaVA peak RSS (MiB)")):
             table.append(f"| {dtype} | {label} | {r[key]:.1f} | {a[key]:.1f} | **{r[key] / a[key]:.2f}×** |")
+    table += ["", "| float16 checkpoint on disk | RSS after load + prefill + decode | peak RSS | RSS / size | weights kept as |",
+              "|---|---|---|---|---|",
+              f"| {mem['checkpoint_mib']:.0f} MiB | {mem['rss_mib']:.0f} MiB | {mem['peak_rss_mib']:.0f} MiB | "
+              f"**{mem['rss_mib'] / mem['checkpoint_mib']:.2f}×** | {mem['weights_dtype']} |"]
     note = machine_note(args.threads, f"Measured memory bandwidth (1 GiB copy, read+write): {bw:.1f} GB/s. "
                         "Ratios are argus over PyTorch for rates and PyTorch over argus for times and memory: "
                         "above 1 means argus is better. LLaVA rows: CLIP ViT-L/14-336 tower (feature layer -2) + "

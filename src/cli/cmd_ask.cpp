@@ -23,7 +23,7 @@ void add_ask(CLI::App& app) {
   cmd->add_option("question", o->question, "the question")->required();
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
-    auto model = tasks::ChatModel::open(o->model);
+    auto model = tasks::ChatModel::open(o->model, o->gen.dtype);
     if (o->pad_square) model->pad_to_square = true;
     model->require_tokenizer("ask");  // before the template, whose error would be less to the point
     tasks::ChatSession session(*model, text::ChatTemplate::for_model(o->model, o->chat_template),

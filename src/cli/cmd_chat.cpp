@@ -98,7 +98,7 @@ void add_chat(CLI::App& app) {
   cmd->add_flag("--pad-square", o->pad_square, "pad images to a square with the mean colour (LLaVA's 'pad')");
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
-    auto model = tasks::ChatModel::open(o->model);
+    auto model = tasks::ChatModel::open(o->model, o->gen.dtype);
     if (o->pad_square) model->pad_to_square = true;
     model->require_tokenizer("chat");  // before the template, whose error would be less to the point
     tasks::ChatSession session(*model, text::ChatTemplate::for_model(o->model, o->chat_template),

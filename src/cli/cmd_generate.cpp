@@ -22,6 +22,9 @@ void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s) {
   cmd->add_option("--repetition-penalty", s.sampling.repetition_penalty, "penalise tokens already seen (>1)");
   cmd->add_option("--seed", s.sampling.seed, "random seed for sampling");
   cmd->add_option("--stop", s.stop, "stop when the text contains this string (repeatable)");
+  cmd->add_option("--dtype", s.dtype,
+                  "decoder weights: auto (bfloat16 for a 16-bit checkpoint, else float32), float32 or bfloat16")
+      ->check(CLI::IsMember({"auto", "float32", "bfloat16"}));
 }
 
 namespace {
@@ -72,7 +75,7 @@ void add_generate(CLI::App& app) {
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
     std::vector<int64_t> ids = parse_ids(o->prompt_ids);
-    auto model = tasks::ChatModel::open(o->model);
+    auto model = tasks::ChatModel::open(o->model, o->gen.dtype);
     tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);
     if (o->pad_square) model->pad_to_square = true;
     std::vector<at::Tensor> feats;

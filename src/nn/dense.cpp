@@ -5,17 +5,21 @@
 #include <torch/nn/init.h>
 
 #include "nn/onednn_matmul.h"
+#include "nn/uninitialized.h"
 
 namespace argus::nn {
 
 DenseImpl::DenseImpl(int64_t in, int64_t out, bool with_bias) {
   weight = register_parameter("weight", at::empty({out, in}));
+  if (with_bias) bias = register_parameter("bias", at::empty({out}));
+  if (skip_init()) return;  // a checkpoint fills them
   // nn.Linear's default initialisation, so freshly built models (training,
   // benchmarks) start from the same distribution as the reference.
   torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (with_bias) {
     double bound = in > 0 ? 1.0 / std::sqrt(static_cast<double>(in)) : 0.0;
-    bias = register_parameter("bias", at::empty({out}).uniform_(-bound, bound));
+    at::NoGradGuard ng;
+    bias.uniform_(-bound, bound);
   }
 }
 

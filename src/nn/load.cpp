@@ -30,6 +30,7 @@ struct Source {
   std::string key;
   std::function<at::Tensor()> read;
   size_t nbytes = 0;
+  std::function<void()> done;  // after the copy: let go of the source's memory
 };
 
 void load_from(torch::nn::Module& module, const std::vector<Source>& sources, const std::string& what,
@@ -67,6 +68,7 @@ void load_from(torch::nn::Module& module, const std::vector<Source>& sources, co
            shape_str(dst.sizes()), name);
     if (!filled.insert(name).second) fail("two checkpoint tensors map to \"{}\" (the second is \"{}\")", name, key);
     dst.copy_(src);
+    if (src_ref.done) src_ref.done();
     if (progress) progress->step(static_cast<int64_t>(src_ref.nbytes >> 20));
   }
   if (progress) progress->finish();
@@ -82,15 +84,18 @@ void load_from(torch::nn::Module& module, const std::vector<Source>& sources, co
 
 void load_weights(torch::nn::Module& module, const io::Checkpoint& ck, const LoadOptions& opts) {
   std::vector<Source> sources;
+  // Each tensor's mapped pages are dropped once copied, so loading a checkpoint never
+  // holds it twice (mapped file + parameters) in resident memory.
   for (const auto& [key, ref] : ck.tensors())
-    sources.push_back({key, [&ref = ref] { return view_tensor(ref); }, ref.entry->nbytes()});
+    sources.push_back({key, [&ref = ref] { return view_tensor(ref); }, ref.entry->nbytes(),
+                       [&ref = ref] { ref.file->mapping()->release(ref.entry->data, ref.entry->nbytes()); }});
   load_from(module, sources, ck.dir(), opts);
 }
 
 void load_weights(torch::nn::Module& module, const std::map<std::string, at::Tensor>& tensors, const LoadOptions& opts) {
   std::vector<Source> sources;
   for (const auto& [key, t] : tensors)
-    sources.push_back({key, [&t = t] { return t; }, static_cast<size_t>(t.nbytes())});
+    sources.push_back({key, [&t = t] { return t; }, static_cast<size_t>(t.nbytes()), {}});
   load_from(module, sources, "weights", opts);
 }
 

@@ -16,6 +16,10 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   const uint8_t* data() const { return data_; }
+  // Drops the resident pages wholly inside [p, p + n) from this process (they are
+  // re-read from the file if touched again): after a tensor has been copied out,
+  // its pages need not count towards the loader's memory.
+  void release(const uint8_t* p, size_t n) const;
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

@@ -3,8 +3,12 @@
 #include "io/checkpoint.h"
 #include "llm_helpers.h"
 #include "models/llama/llama_model.h"
+#include "nn/dense.h"
+#include "nn/uninitialized.h"
 #include "parity.h"
+#include "tasks/chat/chat_model.h"
 #include "tasks/generate/generate.h"
+#include "util/error.h"
 
 using namespace argus;
 using namespace argus::models::llama;
@@ -88,4 +92,57 @@ TEST(LlmParity, Bfloat16WeightsStayCloseToFloat32) {
   double scale = ref["logits"].abs().max().item<double>();
   std::printf("[llama bf16] logits max abs diff %.3g (max |logit| %.3g)\n", diff, scale);
   EXPECT_LE(diff, 0.05 * scale);
+}
+
+TEST(LlmLoadDtype, SixteenBitCheckpointsKeepSixteenBitWeights) {
+  // The llama fixture stored in float16 and in bfloat16.
+  auto weights = test::fixture_weights("llama");
+  std::map<std::string, at::Tensor> f16, b16;
+  for (const auto& [k, t] : weights) {
+    f16[k] = t.to(at::kHalf);
+    b16[k] = t.to(at::kBFloat16);
+  }
+  test::ScratchCheckpoint half("llama_f16", test::fixture_config("llama"), f16);
+  test::ScratchCheckpoint bf("llama_bf16", test::fixture_config("llama"), b16);
+  auto ref = test::reference("llama");
+  at::NoGradGuard ng;
+
+  // auto: bfloat16 weights for either 16-bit storage, close to the float32 reference.
+  for (const auto* sc : {&half, &bf}) {
+    auto m = tasks::ChatModel::open(sc->dir(), "auto");
+    EXPECT_EQ(m->decoder().model->embed_tokens->weight.scalar_type(), at::kBFloat16);
+    EXPECT_EQ(m->decoder().model->layers[0]->as<LlamaDecoderLayer>()->mlp->down_proj->weight.scalar_type(),
+              at::kBFloat16);
+    at::Tensor logits = m->decoder().forward(ref["input_ids"]);
+    EXPECT_LE(test::max_abs_diff(logits, ref["logits"]), 0.05 * ref["logits"].abs().max().item<double>());
+  }
+  // A bfloat16 checkpoint loaded into bfloat16 parameters is bit-exact.
+  auto exact = tasks::ChatModel::open(bf.dir(), "bfloat16");
+  EXPECT_TRUE(at::equal(exact->decoder().model->embed_tokens->weight, b16.at("model.embed_tokens.weight")));
+  // float32 on request, and for float32 checkpoints under auto (reference parity).
+  EXPECT_EQ(tasks::ChatModel::open(half.dir(), "float32")->decoder().model->embed_tokens->weight.scalar_type(),
+            at::kFloat);
+  EXPECT_EQ(tasks::ChatModel::open(test::fixture("llama"), "auto")->decoder().model->embed_tokens->weight.scalar_type(),
+            at::kFloat);
+  EXPECT_THROW(tasks::ChatModel::open(half.dir(), "float8"), Error);
+}
+
+TEST(LlmLoadDtype, UninitialisedConstructionLeavesWeightsToTheCheckpoint) {
+  // Under SkipInitGuard a Dense is not initialised (its memory is never touched);
+  // retype_parameters gives fresh storage of the kept dtype.
+  nn::Dense d{nullptr};
+  {
+    nn::SkipInitGuard g;
+    EXPECT_TRUE(nn::skip_init());
+    d = nn::dense(8, 4);
+  }
+  EXPECT_FALSE(nn::skip_init());
+  nn::retype_parameters(*d, at::kBFloat16);
+  EXPECT_EQ(d->weight.scalar_type(), at::kBFloat16);
+  EXPECT_EQ(d->bias.scalar_type(), at::kBFloat16);
+  EXPECT_EQ(d->weight.sizes(), (std::vector<int64_t>{4, 8}));
+  // Outside the guard layers are initialised as nn.Linear is (bounded, not all equal).
+  nn::Dense init = nn::dense(64, 64);
+  EXPECT_LE(init->weight.abs().max().item<double>(), 1.0 / 8.0 + 1e-6);
+  EXPECT_GT(init->weight.std().item<double>(), 0.0);
 }

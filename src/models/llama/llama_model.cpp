@@ -7,6 +7,7 @@
 #include "nn/attention.h"
 #include "nn/inference.h"
 #include "nn/load.h"
+#include "nn/uninitialized.h"
 #include "util/error.h"
 
 namespace argus::models::llama {
@@ -201,9 +202,16 @@ void load_llama_weights(LlamaForCausalLMImpl& m, const io::Checkpoint& ck, const
 LlamaForCausalLM load_llama(const io::Checkpoint& ck, const nlohmann::json& config, const LlamaLoadOptions& opts) {
   if (opts.dtype != at::kFloat && opts.dtype != at::kBFloat16 && opts.dtype != at::kHalf)
     fail("llama: dtype must be float32, bfloat16 or float16");
-  LlamaForCausalLM m(parse_llama_config(config));
+  LlamaForCausalLM m{nullptr};
+  {
+    nn::SkipInitGuard no_init;  // every weight comes from the checkpoint
+    m = LlamaForCausalLM(parse_llama_config(config));
+  }
+  // Parameters take the kept dtype before loading, so a 16-bit checkpoint is
+  // converted tensor by tensor and never held as float32.
+  if (opts.dtype != at::kFloat) nn::retype_parameters(*m, opts.dtype);
   load_llama_weights(*m, ck, opts.prefix);
-  if (opts.dtype != at::kFloat) m->to(opts.dtype);
+  if (opts.dtype != at::kFloat) m->to(opts.dtype);  // the buffers
   nn::InferenceOptions inf;
   inf.onednn = opts.onednn && opts.dtype == at::kFloat;
   nn::prepare_for_inference(*m, inf);

@@ -6,6 +6,7 @@
 #include "io/checkpoint.h"
 #include "nn/inference.h"
 #include "nn/load.h"
+#include "nn/uninitialized.h"
 #include "util/error.h"
 
 namespace argus::models::llava {
@@ -58,7 +59,8 @@ std::string llava_key_name(const std::string& key) {
   return k;
 }
 
-LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck) {
+LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck, at::ScalarType lm_dtype) {
+  if (lm_dtype != at::kFloat && lm_dtype != at::kBFloat16) fail("llava: the decoder dtype must be float32 or bfloat16");
   if (!ck.has_config()) fail("{}: no config.json", ck.dir());
   LlavaConfig c = parse_llava_config(ck.config());
   // hub configs do not say which projector they carry: the checkpoint does.
@@ -66,13 +68,21 @@ LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck) {
     c.projector_type = find_renamed(ck, "multi_modal_projector.linear_2.weight") ? "mlp2x_gelu" : "linear";
   check_projector_widths(ck, c);
 
-  LlavaForConditionalGeneration m(c);
+  LlavaForConditionalGeneration m{nullptr};
+  {
+    nn::SkipInitGuard no_init;  // every weight comes from the checkpoint
+    m = LlavaForConditionalGeneration(c);
+  }
+  // The decoder (most of the weights) may be kept in bfloat16; the vision tower and
+  // projector stay float32. Retyped before loading: no float32 copy is ever held.
+  if (lm_dtype != at::kFloat) nn::retype_parameters(*m->language_model, lm_dtype);
   nn::LoadOptions opts;
   opts.rename = llava_key_name;
   // Buffers that older exports saved and the reference ignores.
   opts.ignore_suffixes = {"rotary_emb.inv_freq", "embeddings.position_ids"};
   if (c.text.tie_word_embeddings) opts.ignore_suffixes.push_back("lm_head.weight");
   nn::load_weights(*m, ck, opts);
+  if (lm_dtype != at::kFloat) m->language_model->to(lm_dtype);  // its buffers
   nn::prepare_for_inference(*m);
   return m;
 }

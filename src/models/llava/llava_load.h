@@ -19,6 +19,8 @@ std::string llava_key_name(const std::string& key);
 
 // Builds from config.json, checks that the projector's widths agree with the tower
 // and the decoder, loads the weights strictly and prepares for inference.
-LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck);
+// `lm_dtype`: float32 (reference parity) or bfloat16 for the decoder's weights (half
+// the memory); the vision tower and projector are always float32.
+LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck, at::ScalarType lm_dtype = at::kFloat);
 
 }  // namespace argus::models::llava

@@ -20,20 +20,38 @@ bool has_tokenizer_files(const std::string& dir) {
   return false;
 }
 
+// The weights' dtype: float32, or bfloat16 for "bfloat16" and for "auto" on a
+// checkpoint whose floating-point tensors are (mostly) 16-bit.
+at::ScalarType weight_dtype(const io::Checkpoint& ck, const std::string& dtype) {
+  if (dtype == "float32") return at::kFloat;
+  if (dtype == "bfloat16") return at::kBFloat16;
+  if (dtype != "auto") fail("dtype \"{}\" must be auto, float32 or bfloat16", dtype);
+  size_t wide = 0, narrow = 0;
+  for (const auto& [key, ref] : ck.tensors()) {
+    const auto t = ref.entry->dtype;
+    if (t == io::DType::F32 || t == io::DType::F64) wide += ref.entry->nbytes();
+    if (t == io::DType::F16 || t == io::DType::BF16) narrow += ref.entry->nbytes();
+  }
+  return narrow > wide ? at::kBFloat16 : at::kFloat;
+}
+
 }  // namespace
 
-std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir) {
+std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::string& dtype) {
   auto ck = io::Checkpoint::open(dir);
   engine::ModelKind kind = engine::model_kind(ck);
+  const at::ScalarType wd = weight_dtype(ck, dtype);
   std::unique_ptr<ChatModel> m(new ChatModel());
   m->dir_ = dir;
   m->model_type_ = kind.model_type;
   if (kind.family == engine::Family::Llava) {
-    m->llava_ = models::llava::load_llava(ck);
+    m->llava_ = models::llava::load_llava(ck, wd);
     m->processor_ = image::load_image_processor_config(dir);
     m->pad_to_square = m->llava_->cfg.pad_to_square;
   } else if (kind.family == engine::Family::Llama) {
-    m->lm_ = models::llama::load_llama(ck);
+    models::llama::LlamaLoadOptions lo;
+    lo.dtype = wd;
+    m->lm_ = models::llama::load_llama(ck, lo);
   } else {
     fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2 or llava checkpoint", dir,
          kind.model_type, engine::family_name(kind.family));

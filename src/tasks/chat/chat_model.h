@@ -28,7 +28,11 @@ struct ChatPrompt {
 class ChatModel {
  public:
   // Errors for checkpoints that are not generative (CLIP, SAM, ...) name the model_type.
-  static std::unique_ptr<ChatModel> open(const std::string& dir);
+  // `dtype` keeps the decoder's weights in "float32" (reference parity), "bfloat16"
+  // (half the memory), or "auto": bfloat16 when the checkpoint is stored in 16 bits
+  // (float16 becomes bfloat16: CPUs have no fast float16 matmul), else float32. So a
+  // 16-bit checkpoint needs about its own size in memory, not twice that.
+  static std::unique_ptr<ChatModel> open(const std::string& dir, const std::string& dtype = "auto");
 
   const std::string& dir() const { return dir_; }
   const std::string& model_type() const { return model_type_; }

@@ -16,6 +16,7 @@ struct GenerationSettings {
   bool greedy = false;  // forces temperature 0
   SamplingParams sampling;  // temperature 0 (greedy) unless set
   std::vector<std::string> stop;  // stop strings (need a tokenizer)
+  std::string dtype = "auto";     // the decoder's weights: auto, float32 or bfloat16 (ChatModel::open)
 };
 
 // Validates (argus::Error) and fills eos ids from the model.
