@@ -6,6 +6,14 @@ namespace argus::nn {
 
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
                      double scale) {
+  // Many queries over a handful of keys (SAM's image-to-token attention: 4096 x 7):
+  // a softmax along a 7-wide last axis runs LibTorch's slow path, so score keys x
+  // queries instead and normalise along the key axis there; same arithmetic.
+  if (!mask.defined() && k.size(-2) < 16 && q.size(-2) >= 256) {
+    at::Tensor scores_t = at::matmul(k, q.transpose(-1, -2));  // [..., Lk, Lq]
+    scores_t.mul_(scale);
+    return at::matmul(at::softmax(scores_t, -2).transpose(-1, -2), v);
+  }
   at::Tensor scores = at::matmul(q, k.transpose(-1, -2));
   if (mask.defined())
     scores = at::add(mask, scores, scale);  // mask + scale * q·k in one pass
