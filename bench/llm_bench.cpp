@@ -29,22 +29,16 @@ double now_ms() {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-// Peak resident set (VmHWM) in MiB.
-double peak_rss_mib() {
+// A /proc/self/status memory line ("VmHWM:" peak, "VmRSS:" current) in MiB.
+double status_mib(const std::string& field) {
   std::ifstream f("/proc/self/status");
   std::string line;
   while (std::getline(f, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+    if (line.rfind(field, 0) == 0) return std::stod(line.substr(field.size())) / 1024.0;
   return 0;
 }
-
-double rss_mib() {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
-  return 0;
-}
+double peak_rss_mib() { return status_mib("VmHWM:"); }
+double rss_mib() { return status_mib("VmRSS:"); }
 
 // Writes the decoder with random weights as a float16 checkpoint directory.
 void write_fp16_checkpoint(const nlohmann::json& cfg_json, const std::string& dir) {

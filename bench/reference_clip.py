@@ -50,10 +50,13 @@ class Vision(nn.Module):
         self.layers = nn.ModuleList(Layer(d, inter, heads) for _ in range(layers))
         self.proj = nn.Linear(d, proj, bias=False)
 
-    def forward(self, px):
+    def embed(self, px):
         x = self.patch_embedding(px).flatten(2).transpose(1, 2)
         x = torch.cat([self.class_embedding.expand(x.shape[0], 1, -1), x], 1) + self.position_embedding
-        x = self.pre(x)
+        return self.pre(x)
+
+    def forward(self, px):
+        x = self.embed(px)
         for layer in self.layers:
             x = layer(x)
         e = self.proj(self.post(x[:, 0]))

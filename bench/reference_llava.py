@@ -7,24 +7,19 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from reference_clip import Layer
+from reference_clip import Vision
 from reference_llama import Llama
 
 
-class VisionTower(nn.Module):
+class VisionTower(Vision):
+    """CLIP's vision transformer up to vision_feature_layer -2: the last layer's output
+    is never used, so that layer is not built or run."""
+
     def __init__(self, d=1024, inter=4096, heads=16, layers=24, patch=14, image=336):
-        super().__init__()
-        self.patch_embedding = nn.Conv2d(3, d, patch, patch, bias=False)
-        self.class_embedding = nn.Parameter(torch.randn(d))
-        self.position_embedding = nn.Parameter(torch.randn((image // patch) ** 2 + 1, d) * 0.02)
-        self.pre = nn.LayerNorm(d)
-        # vision_feature_layer -2: the last layer's output is never used, so it is not run.
-        self.layers = nn.ModuleList(Layer(d, inter, heads) for _ in range(layers - 1))
+        super().__init__(d, inter, heads, layers - 1, patch, image, proj=d)
 
     def forward(self, px):
-        x = self.patch_embedding(px).flatten(2).transpose(1, 2)
-        x = torch.cat([self.class_embedding.expand(x.shape[0], 1, -1), x], 1) + self.position_embedding
-        x = self.pre(x)
+        x = self.embed(px)
         for layer in self.layers:
             x = layer(x)
         return x[:, 1:]  # the "default" strategy drops CLS
