@@ -150,7 +150,7 @@ const text::ChatTemplate& template_of(const LoadedModel& m, const std::string& n
 }
 
 // Deadline-bound interruption for generation.
-std::function<bool()> until(ModelPool::Clock::time_point deadline, const std::function<bool()>& also = {}) {
+std::function<bool()> until(ModelPool::Clock::time_point deadline, const std::function<bool()>& also) {
   return [deadline, also] { return ModelPool::Clock::now() > deadline || (also && also()); };
 }
 
@@ -217,105 +217,125 @@ ChatJob chat_job(Context& ctx, const nlohmann::json& body, const std::vector<std
 
 }  // namespace
 
-nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body) {
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, ctx.deadline());
-  auto job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "response_format"}, lease);
-  const auto& tmpl = template_of(*lease, job.name);
-  ChatInput in = chat_input(ctx, body, *lease->chat);
-  check_prompt_length(ctx, static_cast<int64_t>(tasks::tokenize_chat(*lease->chat, tmpl, in.messages).size()));
-  auto r = as_bad_request([&] {
-    return tasks::complete_chat(*lease->chat, tmpl, in.messages, in.features, job.opts, job.stop, {},
-                                until(ctx.deadline()));
-  });
-  ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
-  return {{"id", new_id("chatcmpl")},
-          {"object", "chat.completion"},
-          {"created", now_s()},
-          {"model", job.name},
-          {"choices",
-           {{{"index", 0},
-             {"message", {{"role", "assistant"}, {"content", r.text}}},
-             {"logprobs", nullptr},
-             {"finish_reason", finish_reason(r)}}}},
-          {"usage", usage(r)}};
+namespace {
+
+// A validated generation request: its model held, the prompt tokenized once, the
+// images encoded. Everything that can be refused is refused while preparing it, so
+// a streamed request still gets a proper HTTP error before any event is sent.
+struct Prepared {
+  ModelPool::Clock::time_point deadline;  // for waiting on the model and generating together
+  ModelPool::Lease lease;
+  ChatJob job;
+  std::vector<int64_t> ids;
+  std::vector<at::Tensor> features;
+};
+
+std::shared_ptr<Prepared> prepare_chat(Context& ctx, const nlohmann::json& body) {
+  auto p = std::make_shared<Prepared>();
+  p->deadline = ctx.deadline();
+  p->lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, p->deadline);
+  p->job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "response_format"}, p->lease);
+  const auto& tmpl = template_of(*p->lease, p->job.name);
+  ChatInput in = chat_input(ctx, body, *p->lease->chat);
+  p->ids = as_bad_request([&] { return tasks::tokenize_chat(*p->lease->chat, tmpl, in.messages); });
+  p->features = std::move(in.features);
+  check_prompt_length(ctx, static_cast<int64_t>(p->ids.size()));
+  return p;
 }
 
-void chat_completions_stream(Context& ctx, const nlohmann::json& body, const Emit& emit) {
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, ctx.deadline());
-  auto job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "response_format"}, lease);
-  const auto& tmpl = template_of(*lease, job.name);
-  ChatInput in = chat_input(ctx, body, *lease->chat);
-  check_prompt_length(ctx, static_cast<int64_t>(tasks::tokenize_chat(*lease->chat, tmpl, in.messages).size()));
-  const std::string id = new_id("chatcmpl");
-  const int64_t created = now_s();
-  auto chunk = [&](const nlohmann::json& delta, const nlohmann::json& finish) {
-    return sse({{"id", id},
-                {"object", "chat.completion.chunk"},
-                {"created", created},
-                {"model", job.name},
-                {"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
-  };
-  bool gone = !emit(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+std::shared_ptr<Prepared> prepare_completion(Context& ctx, const nlohmann::json& body) {
+  auto p = std::make_shared<Prepared>();
+  p->deadline = ctx.deadline();
+  p->lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, p->deadline);
+  p->job = chat_job(ctx, body, {"prompt", "echo", "suffix", "best_of"}, p->lease);
+  p->ids = completion_prompt(body, *p->lease->chat);
+  check_prompt_length(ctx, static_cast<int64_t>(p->ids.size()));
+  return p;
+}
+
+// Generates (deadline-bound; `gone` also stops it) and counts the tokens.
+tasks::ChatReply run(Context& ctx, Prepared& p, const std::function<void(const std::string&)>& on_text = {},
+                     const std::function<bool()>& gone = {}) {
   auto r = as_bad_request([&] {
-    return tasks::complete_chat(
-        *lease->chat, tmpl, in.messages, in.features, job.opts, job.stop,
-        [&](const std::string& piece) { gone = gone || !emit(chunk({{"content", piece}}, nullptr)); },
-        until(ctx.deadline(), [&] { return gone; }));
+    return tasks::complete_ids(*p.lease->chat, p.ids, p.features, p.job.opts, p.job.stop, on_text,
+                               until(p.deadline, gone));
   });
   ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
-  if (gone) return;
-  emit(chunk(nlohmann::json::object(), finish_reason(r)));
-  if (job.include_usage)
-    emit(sse({{"id", id},
-              {"object", "chat.completion.chunk"},
-              {"created", created},
-              {"model", job.name},
-              {"choices", nlohmann::json::array()},
-              {"usage", usage(r)}}));
-  emit("data: [DONE]\n\n");
+  return r;
+}
+
+// One response object (or stream chunk) of `object` type around `fields`.
+nlohmann::json envelope(const std::string& id, const char* object, int64_t created, const Prepared& p,
+                        nlohmann::json fields) {
+  nlohmann::json j = {{"id", id}, {"object", object}, {"created", created}, {"model", p.job.name}};
+  j.update(fields);
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body) {
+  auto p = prepare_chat(ctx, body);
+  auto r = run(ctx, *p);
+  return envelope(new_id("chatcmpl"), "chat.completion", now_s(), *p,
+                  {{"choices",
+                    {{{"index", 0},
+                      {"message", {{"role", "assistant"}, {"content", r.text}}},
+                      {"logprobs", nullptr},
+                      {"finish_reason", finish_reason(r)}}}},
+                   {"usage", usage(r)}});
+}
+
+StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body) {
+  auto p = prepare_chat(ctx, body);
+  return [&ctx, p](const Emit& emit) {
+    const std::string id = new_id("chatcmpl");
+    const int64_t created = now_s();
+    auto chunk = [&](const nlohmann::json& delta, const nlohmann::json& finish) {
+      return sse(envelope(
+          id, "chat.completion.chunk", created, *p,
+          {{"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}}));
+    };
+    bool gone = !emit(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+    auto r = run(
+        ctx, *p, [&](const std::string& piece) { gone = gone || !emit(chunk({{"content", piece}}, nullptr)); },
+        [&] { return gone; });
+    if (gone) return;
+    emit(chunk(nlohmann::json::object(), finish_reason(r)));
+    if (p->job.include_usage)
+      emit(sse(envelope(id, "chat.completion.chunk", created, *p,
+                        {{"choices", nlohmann::json::array()}, {"usage", usage(r)}})));
+    emit("data: [DONE]\n\n");
+  };
 }
 
 nlohmann::json completions(Context& ctx, const nlohmann::json& body) {
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, ctx.deadline());
-  auto job = chat_job(ctx, body, {"prompt", "echo", "suffix", "best_of"}, lease);
-  auto ids = completion_prompt(body, *lease->chat);
-  check_prompt_length(ctx, static_cast<int64_t>(ids.size()));
-  auto r = as_bad_request(
-      [&] { return tasks::complete_ids(*lease->chat, ids, {}, job.opts, job.stop, {}, until(ctx.deadline())); });
-  ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
-  return {{"id", new_id("cmpl")},
-          {"object", "text_completion"},
-          {"created", now_s()},
-          {"model", job.name},
-          {"choices", {{{"index", 0}, {"text", r.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r)}}}},
-          {"usage", usage(r)}};
+  auto p = prepare_completion(ctx, body);
+  auto r = run(ctx, *p);
+  return envelope(
+      new_id("cmpl"), "text_completion", now_s(), *p,
+      {{"choices", {{{"index", 0}, {"text", r.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r)}}}},
+       {"usage", usage(r)}});
 }
 
-void completions_stream(Context& ctx, const nlohmann::json& body, const Emit& emit) {
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, ctx.deadline());
-  auto job = chat_job(ctx, body, {"prompt", "echo", "suffix", "best_of"}, lease);
-  auto ids = completion_prompt(body, *lease->chat);
-  check_prompt_length(ctx, static_cast<int64_t>(ids.size()));
-  const std::string id = new_id("cmpl");
-  const int64_t created = now_s();
-  auto chunk = [&](const std::string& text, const nlohmann::json& finish) {
-    return sse({{"id", id},
-                {"object", "text_completion"},
-                {"created", created},
-                {"model", job.name},
-                {"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}});
+StreamJob completions_stream(Context& ctx, const nlohmann::json& body) {
+  auto p = prepare_completion(ctx, body);
+  return [&ctx, p](const Emit& emit) {
+    const std::string id = new_id("cmpl");
+    const int64_t created = now_s();
+    auto chunk = [&](const std::string& text, const nlohmann::json& finish) {
+      return sse(envelope(
+          id, "text_completion", created, *p,
+          {{"choices", {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish}}}}}));
+    };
+    bool gone = false;
+    auto r = run(
+        ctx, *p, [&](const std::string& piece) { gone = gone || !emit(chunk(piece, nullptr)); },
+        [&] { return gone; });
+    if (gone) return;
+    emit(chunk("", finish_reason(r)));
+    emit("data: [DONE]\n\n");
   };
-  bool gone = false;
-  auto r = as_bad_request([&] {
-    return tasks::complete_ids(
-        *lease->chat, ids, {}, job.opts, job.stop,
-        [&](const std::string& piece) { gone = gone || !emit(chunk(piece, nullptr)); },
-        until(ctx.deadline(), [&] { return gone; }));
-  });
-  ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
-  if (gone) return;
-  emit(chunk("", finish_reason(r)));
-  emit("data: [DONE]\n\n");
 }
 
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {

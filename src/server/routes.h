@@ -1,6 +1,8 @@
 // Route handlers, independent of the HTTP library: each takes the parsed JSON body
-// and returns the JSON answer, or streams server-sent events through `emit` (which
-// returns false once the client has gone). Errors are thrown as ApiError.
+// and returns the JSON answer. A streamed route validates the request and takes its
+// model first (errors are thrown as ApiError, before anything is sent), then returns
+// the job that streams server-sent events through `emit` (which returns false once
+// the client has gone).
 #pragma once
 #include <functional>
 #include <string>
@@ -12,14 +14,15 @@
 namespace argus::server {
 
 using Emit = std::function<bool(const std::string& event_data)>;
+using StreamJob = std::function<void(const Emit& emit)>;
 
 // OpenAI-compatible.
 nlohmann::json list_models(Context& ctx);
 bool wants_stream(const nlohmann::json& body);
 nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body);
-void chat_completions_stream(Context& ctx, const nlohmann::json& body, const Emit& emit);
+StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body);
 nlohmann::json completions(Context& ctx, const nlohmann::json& body);
-void completions_stream(Context& ctx, const nlohmann::json& body, const Emit& emit);
+StreamJob completions_stream(Context& ctx, const nlohmann::json& body);
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body);
 
 // Vision, mirroring the CLI's JSON.

@@ -82,24 +82,24 @@ struct Server::Impl {
     });
   }
 
-  // Streams server-sent events; errors before the first event are ordinary JSON errors.
-  template <class Stream>
-  void stream(const nlohmann::json& body, httplib::Response& res, std::shared_ptr<Admission> slot, Stream run) {
+  // Streams a prepared job's server-sent events (the request was validated, and its
+  // errors answered as JSON, when the job was made). An error while streaming can
+  // only be reported as an event.
+  void stream(httplib::Response& res, std::shared_ptr<Admission> slot, StreamJob job) {
     res.set_header("Cache-Control", "no-cache");
-    res.set_chunked_content_provider(
-        "text/event-stream", [this, body, run, slot](size_t, httplib::DataSink& sink) {
-          try {
-            run(ctx, body, [&](const std::string& data) { return sink.is_writable() && sink.write(data.data(), data.size()); });
-          } catch (const ApiError& e) {
-            std::string data = "data: " + e.body().dump() + "\n\n";
-            sink.write(data.data(), data.size());
-          } catch (const std::exception& e) {
-            std::string data = "data: " + error_body(e.what(), "server_error").dump() + "\n\n";
-            sink.write(data.data(), data.size());
-          }
-          sink.done();
-          return true;
-        });
+    res.set_chunked_content_provider("text/event-stream", [job = std::move(job), slot](size_t, httplib::DataSink& sink) {
+      try {
+        job([&](const std::string& data) { return sink.is_writable() && sink.write(data.data(), data.size()); });
+      } catch (const ApiError& e) {
+        std::string data = "data: " + e.body().dump() + "\n\n";
+        sink.write(data.data(), data.size());
+      } catch (const std::exception& e) {
+        std::string data = "data: " + error_body(e.what(), "server_error").dump() + "\n\n";
+        sink.write(data.data(), data.size());
+      }
+      sink.done();
+      return true;
+    });
   }
 
   void setup() {
@@ -110,7 +110,7 @@ struct Server::Impl {
     http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      thread_start() = Clock::now();
+      request_start() = Clock::now();
       // /health for probes, and the page itself (a browser cannot send a key when it
       // opens it); the page's API calls carry the key the user types in.
       if (ctx.options.api_key.empty() || req.path == "/health" || (req.path == "/" && req.method == "GET"))
@@ -138,7 +138,7 @@ struct Server::Impl {
       send_error(res, 500, what);
     });
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      const double s = std::chrono::duration<double>(Clock::now() - request_start(req)).count();
+      const double s = std::chrono::duration<double>(Clock::now() - request_start()).count();
       ctx.metrics.record(req.path, res.status, s);
       std::fprintf(stderr, "%s %s %s %d %.3fs\n", req.remote_addr.c_str(), req.method.c_str(), req.path.c_str(),
                    res.status, s);
@@ -156,11 +156,11 @@ struct Server::Impl {
     });
 
     post_json("/v1/chat/completions", [this](const nlohmann::json& body, httplib::Response& res, auto slot) {
-      if (wants_stream(body)) return stream(body, res, slot, chat_completions_stream);
+      if (wants_stream(body)) return stream(res, slot, chat_completions_stream(ctx, body));
       send_json(res, 200, chat_completions(ctx, body));
     });
     post_json("/v1/completions", [this](const nlohmann::json& body, httplib::Response& res, auto slot) {
-      if (wants_stream(body)) return stream(body, res, slot, completions_stream);
+      if (wants_stream(body)) return stream(res, slot, completions_stream(ctx, body));
       send_json(res, 200, completions(ctx, body));
     });
     using Route = nlohmann::json (*)(Context&, const nlohmann::json&);
@@ -174,13 +174,12 @@ struct Server::Impl {
       });
   }
 
-  // httplib has no per-request start time: the logger runs right after the handler,
-  // so the start is kept per thread when routing begins.
-  static Clock::time_point& thread_start() {
+  // httplib has no per-request start time: routing, the handler and the logger of
+  // one request run on one worker thread, so the start is kept per thread.
+  static Clock::time_point& request_start() {
     static thread_local Clock::time_point t;
     return t;
   }
-  static Clock::time_point request_start(const httplib::Request&) { return thread_start(); }
 };
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}

@@ -249,6 +249,9 @@ TEST(ServerBadInput, EachIsAnOpenAiErrorNotACrash) {
   expect_error(post("/v1/chat/completions", {{"model", "llava"}, {"messages", "hi"}}), 400, "messages");
   expect_error(post("/v1/chat/completions", {{"model", "llava"}, {"temperature", "hot"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 400, "temperature");
   expect_error(post("/v1/chat/completions", {{"model", "nope"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 404, "model");
+  // Streamed requests are refused the same way, before any event is sent.
+  expect_error(post("/v1/chat/completions", {{"model", "nope"}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 404, "model");
+  expect_error(post("/v1/completions", {{"model", "llava"}, {"stream", true}, {"n", 3}, {"prompt", "x"}}), 400, "n");
   expect_error(post("/v1/chat/completions", {{"model", "llava"}, {"n", 2}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 400, "n");
   expect_error(post("/v1/chat/completions", {{"model", "llava"}, {"frobnicate", 1}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 400, "frobnicate");
   expect_error(post("/v1/chat/completions", {{"model", "clip"}, {"messages", {{{"role", "user"}, {"content", "x"}}}}}), 400, "model");
