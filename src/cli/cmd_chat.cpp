@@ -8,9 +8,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "cli/chat_args.h"
 #include "cli/commands.h"
-#include "tasks/chat/chat_session.h"
-#include "tasks/chat/generation_settings.h"
 #include "util/error.h"
 
 namespace argus::cli {
@@ -85,25 +84,11 @@ bool handle_line(tasks::ChatSession& session, const std::string& line) {
 
 void add_chat(CLI::App& app) {
   auto* cmd = app.add_subcommand("chat", "Interactive chat on stdin (/image PATH, /reset, /save FILE, /quit)");
-  struct Opts {
-    std::string model, chat_template;
-    std::vector<std::string> images;
-    bool pad_square = false;
-    tasks::GenerationSettings gen;
-  };
-  auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "llava / llama / mistral / qwen2 checkpoint directory")->required();
-  cmd->add_option("--image", o->images, "image for the first message (repeatable)");
-  cmd->add_option("--chat-template", o->chat_template, "built-in template name or a Jinja file (default: the model's)");
-  cmd->add_flag("--pad-square", o->pad_square, "pad images to a square with the mean colour (LLaVA's 'pad')");
-  add_generation_flags(cmd, o->gen);
+  auto o = std::make_shared<ChatArgs>();
+  add_chat_flags(cmd, *o, "image for the first message (repeatable)");
   cmd->callback([o] {
-    auto model = tasks::ChatModel::open(o->model, o->gen.dtype);
-    if (o->pad_square) model->pad_to_square = true;
-    model->require_tokenizer("chat");  // before the template, whose error would be less to the point
-    tasks::ChatSession session(*model, text::ChatTemplate::for_model(o->model, o->chat_template),
-                               tasks::generate_options(o->gen, *model), o->gen.stop);
-    for (const auto& path : o->images) session.add_image(path);
+    auto c = open_chat(*o, "chat");
+    auto& session = *c.session;
     install_sigint_handler();
     bool tty = isatty(STDIN_FILENO);
     std::string line;

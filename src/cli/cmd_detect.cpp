@@ -39,11 +39,21 @@ tasks::Exemplar parse_exemplar(const std::string& spec) {
   return ex;
 }
 
-tasks::DetectOptions parse_detect_options(double threshold, double text_threshold, const std::string& nms,
-                                          bool class_agnostic, int64_t top_k) {
+void add_detect_flags(CLI::App* cmd, DetectFlags& f) {
+  cmd->add_option("--threshold", f.threshold,
+                  "keep detections scoring above this (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO)");
+  cmd->add_option("--text-threshold", f.text_threshold,
+                  "Grounding DINO: the query's phrase must score above this too (default 0.25)");
+  cmd->add_option("--nms", f.nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
+  cmd->add_flag("--class-agnostic", f.class_agnostic, "NMS across queries, not only within each query");
+  cmd->add_option("--top-k", f.top_k, "keep at most K detections (best first)");
+}
+
+tasks::DetectOptions parse_detect_options(const DetectFlags& f) {
+  const std::string& nms = f.nms;
   tasks::DetectOptions o;
-  if (!std::isnan(threshold)) o.threshold = threshold;  // NaN: the option was not given
-  o.text_threshold = text_threshold;
+  if (!std::isnan(f.threshold)) o.threshold = f.threshold;
+  o.text_threshold = f.text_threshold;
   if (nms == "none") {
     o.nms_iou = -1;
   } else {
@@ -52,9 +62,9 @@ tasks::DetectOptions parse_detect_options(double threshold, double text_threshol
     if (nms.empty() || *stop != '\0' || !(o.nms_iou >= 0 && o.nms_iou < 1))
       fail("--nms \"{}\" must be an IoU in [0, 1) or \"none\"", nms);
   }
-  o.class_agnostic = class_agnostic;
-  if (top_k < -1 || top_k == 0) fail("--top-k {} must be positive", top_k);
-  o.top_k = top_k;
+  o.class_agnostic = f.class_agnostic;
+  if (f.top_k < -1 || f.top_k == 0) fail("--top-k {} must be positive", f.top_k);
+  o.top_k = f.top_k;
   return o;
 }
 
@@ -77,11 +87,10 @@ void print_warnings(const std::vector<std::string>& warnings) {
 void add_detect(CLI::App& app) {
   auto* cmd = app.add_subcommand("detect", "Open-vocabulary object detection by text (OWL-ViT, OWLv2, Grounding DINO) or exemplar (OWL)");
   struct Opts {
-    std::string model, image, out, nms = "0.3";
+    std::string model, image, out;
     std::vector<std::string> queries, exemplars;
-    double threshold = std::nan(""), text_threshold = 0.25;
-    int64_t top_k = -1;
-    bool class_agnostic = false, json = false;
+    DetectFlags filter;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--model", o->model, "owlvit, owlv2 or grounding-dino checkpoint directory")->required();
@@ -89,17 +98,11 @@ void add_detect(CLI::App& app) {
   cmd->add_option("--query", o->queries, "text query, e.g. \"a photo of a dog\" (repeatable)");
   cmd->add_option("--exemplar", o->exemplars,
                   "query by example: PATH:X0,Y0,X1,Y1, a box around the object in another image (repeatable)");
-  cmd->add_option("--threshold", o->threshold,
-                  "keep detections scoring above this (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO)");
-  cmd->add_option("--text-threshold", o->text_threshold,
-                  "Grounding DINO: the query's phrase must score above this too (default 0.25)");
-  cmd->add_option("--nms", o->nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
-  cmd->add_flag("--class-agnostic", o->class_agnostic, "NMS across queries, not only within each query");
-  cmd->add_option("--top-k", o->top_k, "keep at most K detections (best first)");
+  add_detect_flags(cmd, o->filter);
   cmd->add_option("--out", o->out, "write the image with the boxes drawn (PNG, one colour per query)");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
-    auto opts = parse_detect_options(o->threshold, o->text_threshold, o->nms, o->class_agnostic, o->top_k);
+    auto opts = parse_detect_options(o->filter);
     if (o->queries.empty() && o->exemplars.empty()) fail("detect needs at least one --query or --exemplar");
     std::vector<tasks::Exemplar> exemplars;
     for (const auto& spec : o->exemplars) exemplars.push_back(parse_exemplar(spec));

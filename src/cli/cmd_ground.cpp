@@ -1,4 +1,3 @@
-#include <cmath>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -15,27 +14,20 @@ void add_ground(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "ground", "Grounded segmentation: phrases -> detector boxes (OWL-ViT, OWLv2, Grounding DINO) -> SAM masks");
   struct Opts {
-    std::string detector, segmenter, image, phrases, out, nms = "0.3";
-    double threshold = std::nan(""), text_threshold = 0.25;
-    int64_t top_k = -1;
-    bool class_agnostic = false, json = false;
+    std::string detector, segmenter, image, phrases, out;
+    DetectFlags filter;
+    bool json = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--detector", o->detector, "owlvit, owlv2 or grounding-dino checkpoint directory")->required();
   cmd->add_option("--segmenter", o->segmenter, "sam checkpoint directory")->required();
   cmd->add_option("--image", o->image, "image file")->required();
   cmd->add_option("phrases", o->phrases, "phrases separated by '.', e.g. \"a dog. a person.\"")->required();
-  cmd->add_option("--threshold", o->threshold,
-                  "detection score threshold (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO)");
-  cmd->add_option("--text-threshold", o->text_threshold,
-                  "Grounding DINO: the phrase must score above this too (default 0.25)");
-  cmd->add_option("--nms", o->nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
-  cmd->add_flag("--class-agnostic", o->class_agnostic, "NMS across phrases");
-  cmd->add_option("--top-k", o->top_k, "keep at most K detections");
+  add_detect_flags(cmd, o->filter);
   cmd->add_option("--out", o->out, "write PREFIX.png: the image with masks and boxes drawn");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
-    auto opts = parse_detect_options(o->threshold, o->text_threshold, o->nms, o->class_agnostic, o->top_k);
+    auto opts = parse_detect_options(o->filter);
     image::Image img = image::load_image(o->image);
     auto detector = tasks::Detector::open(o->detector);
     auto segmenter = tasks::segment::Segmenter::open(o->segmenter);

@@ -1,7 +1,10 @@
 // Argument parsing and output helpers shared by `detect` and `ground`.
 #pragma once
+#include <cmath>
 #include <string>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "image/image.h"
 #include "tasks/detect/detector.h"
@@ -11,9 +14,18 @@ namespace argus::cli {
 // "PATH:X0,Y0,X1,Y1" (split at the last ':') -> the decoded exemplar image and its box.
 tasks::Exemplar parse_exemplar(const std::string& spec);
 // --nms is an IoU in [0, 1) or "none"; --top-k is positive or -1 (all).
-// A NaN threshold means "not given": the detector's own default applies.
-tasks::DetectOptions parse_detect_options(double threshold, double text_threshold, const std::string& nms,
-                                          bool class_agnostic, int64_t top_k);
+// The filtering flags detect and ground share, as given on the command line.
+struct DetectFlags {
+  double threshold = std::nan("");  // NaN: not given, the detector's own default applies
+  double text_threshold = 0.25;
+  std::string nms = "0.3";
+  bool class_agnostic = false;
+  int64_t top_k = -1;
+};
+// --threshold, --text-threshold, --nms, --class-agnostic, --top-k.
+void add_detect_flags(CLI::App* cmd, DetectFlags& f);
+// Checks them (clear errors) into the task's options.
+tasks::DetectOptions parse_detect_options(const DetectFlags& f);
 // Box outlines, one palette colour per query, each tagged "label score".
 void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets);
 // "argus: warning: ..." lines on stderr.

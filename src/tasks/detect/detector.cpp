@@ -45,17 +45,19 @@ void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) 
   std::stable_sort(dets.begin(), dets.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
   if (opts.nms_iou >= 0 && dets.size() > 1) {
     const auto n = static_cast<int64_t>(dets.size());
-    at::Tensor boxes = at::empty({n, 4}), scores = at::empty({n}), labels = at::empty({n}, at::kLong);
-    for (int64_t i = 0; i < n; ++i) {
-      const auto& d = dets[static_cast<size_t>(i)];
-      for (int k = 0; k < 4; ++k) boxes[i][k] = d.box[static_cast<size_t>(k)];
-      scores[i] = d.score;
-      labels[i] = d.query;
+    std::vector<float> boxes, scores;
+    std::vector<int64_t> labels;
+    for (const auto& d : dets) {
+      boxes.insert(boxes.end(), d.box.begin(), d.box.end());
+      scores.push_back(d.score);
+      labels.push_back(d.query);
     }
-    at::Tensor keep = models::owlvit::nms_by_label(boxes, scores, labels, opts.nms_iou, opts.class_agnostic);
+    at::Tensor keep = models::owlvit::nms_by_label(at::tensor(boxes).view({n, 4}), at::tensor(scores),
+                                                   at::tensor(labels, at::kLong), opts.nms_iou, opts.class_agnostic);
     keep = keep.contiguous();
+    const int64_t* k = keep.data_ptr<int64_t>();
     std::vector<Detection> kept;
-    for (int64_t i = 0; i < keep.size(0); ++i) kept.push_back(dets[static_cast<size_t>(keep[i].item<int64_t>())]);
+    for (int64_t i = 0; i < keep.numel(); ++i) kept.push_back(dets[static_cast<size_t>(k[i])]);
     dets = std::move(kept);
   }
   if (opts.top_k >= 0 && dets.size() > static_cast<size_t>(opts.top_k)) dets.resize(static_cast<size_t>(opts.top_k));
