@@ -35,7 +35,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--port", o->s.port, "port (default 8080; 0 = any free port)");
   cmd->add_option("--api-key", o->s.api_key, "require 'Authorization: Bearer KEY' on every route but /health");
   cmd->add_option("--image-root", o->s.image_root, "allow image paths in requests, under this directory only");
-  cmd->add_flag("--allow-remote-images", o->s.allow_remote_images, "allow http:// image URLs in requests");
+  cmd->add_flag("--allow-remote-images", o->s.allow_remote_images, "allow http(s):// image URLs in requests");
   cmd->add_option("--max-body-bytes", o->s.max_body_bytes, "largest request body in bytes (default 33554432)");
   cmd->add_option("--max-image-pixels", o->s.max_image_pixels, "largest decoded image (default 40 megapixels)");
   cmd->add_option("--max-tokens", o->s.max_tokens, "largest max_tokens a request may ask for (default 4096)");

@@ -6,7 +6,6 @@
 #include <zlib.h>
 
 #include <atomic>
-#include <fstream>
 #include <thread>
 
 #include "cli_runner.h"
@@ -16,6 +15,7 @@
 #include "tasks/chat/chat_completion.h"
 #include "tasks/chat/generation_settings.h"
 #include "util/base64.h"
+#include "util/mapped_file.h"
 
 using namespace argus;
 using json = nlohmann::json;
@@ -25,11 +25,6 @@ namespace {
 test::TestServer& shared_server() {
   static test::TestServer s(test::fixture_server_options());
   return s;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 std::string data_uri(const std::string& path, const char* mime = "image/jpeg") {
@@ -376,4 +371,31 @@ TEST(ServerModels, LeastRecentlyUsedModelIsUnloadedPastTheBudget) {
   EXPECT_TRUE(model_loaded(s, "sam"));
   // And it comes back on demand.
   EXPECT_EQ(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "", &s).status, 200);
+}
+
+TEST(ServerImages, RemoteUrlsOnlyWhenAllowedAndFetchedOverHttp) {
+  // A plain HTTP server with one image, standing in for a remote host.
+  httplib::Server images;
+  const std::string jpeg = read_file(img("dog.jpg"));
+  images.Get("/dog.jpg", [&](const httplib::Request&, httplib::Response& res) { res.set_content(jpeg, "image/jpeg"); });
+  const int port = images.bind_to_any_port("127.0.0.1");
+  std::thread t([&] { images.listen_after_bind(); });
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/dog.jpg";
+
+  auto o = test::fixture_server_options();
+  o.allow_remote_images = true;
+  test::TestServer s(o);
+  auto r = post("/v1/embeddings", {{"model", "clip"}, {"input", {{{"type", "image_url"}, {"image_url", {{"url", url}}}}}}}, "", &s);
+  EXPECT_EQ(r.status, 200) << r.raw;
+  // The same image by path gives the same embedding.
+  auto local = post("/v1/embeddings", {{"model", "clip"}, {"input", {{{"type", "image_url"}, {"image_url", {{"url", "dog.jpg"}}}}}}}, "", &s);
+  ASSERT_EQ(local.status, 200) << local.raw;
+  EXPECT_EQ(r.body["data"][0]["embedding"], local.body["data"][0]["embedding"]);
+  // Unreachable hosts, http or https, are one clear 400; without the flag, 403 (shared server).
+  for (const char* bad : {"http://127.0.0.1:1/x.png", "https://127.0.0.1:1/x.png"}) {
+    expect_error(post("/v1/segment", {{"model", "sam"}, {"image", bad}, {"points", {{1, 1}}}}, "", &s), 400, "image");
+    expect_error(post("/v1/segment", {{"model", "sam"}, {"image", bad}, {"points", {{1, 1}}}}), 403, "image");
+  }
+  images.stop();
+  t.join();
 }
