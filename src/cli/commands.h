@@ -24,6 +24,12 @@ void add_generate(CLI::App& app);
 void add_ask(CLI::App& app);
 void add_chat(CLI::App& app);
 void add_serve(CLI::App& app);  // HTTP server
+void add_world(CLI::App& app);  // generated world: generate, train, eval
+
+// The arguments this process was started with (without the program name): a
+// data-parallel launch starts its workers with the same command.
+void set_command_line(int argc, char** argv);
+const std::vector<std::string>& command_line();
 
 // The sampling flags generate, ask and chat share (defined in cmd_generate.cpp).
 void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s);

@@ -25,6 +25,8 @@ int main(int argc, char** argv) {
   argus::cli::add_ask(app);
   argus::cli::add_chat(app);
   argus::cli::add_serve(app);
+  argus::cli::add_world(app);
+  argus::cli::set_command_line(argc, argv);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

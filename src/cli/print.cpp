@@ -10,4 +10,14 @@ void print_json(const nlohmann::json& j) {
   std::fputc('\n', stdout);
 }
 
+namespace {
+std::vector<std::string>& args_store() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) { args_store().assign(argv + 1, argv + argc); }
+const std::vector<std::string>& command_line() { return args_store(); }
+
 }  // namespace argus::cli

@@ -49,3 +49,34 @@ ClipConfig parse_config(const nlohmann::json& j) {
 }
 
 }  // namespace argus::models::clip
+
+namespace argus::models::clip {
+namespace {
+nlohmann::json encoder_json(const nn::EncoderDims& d) {
+  return {{"hidden_size", d.hidden},     {"intermediate_size", d.intermediate}, {"num_attention_heads", d.heads},
+          {"num_hidden_layers", d.layers}, {"layer_norm_eps", d.eps},            {"hidden_act", d.act}};
+}
+}  // namespace
+
+nlohmann::json to_json(const ClipConfig& c) {
+  nlohmann::json text = encoder_json(c.text.enc);
+  text["model_type"] = "clip_text_model";
+  text["vocab_size"] = c.text.vocab_size;
+  text["max_position_embeddings"] = c.text.max_position_embeddings;
+  text["pad_token_id"] = c.text.pad_token_id;
+  text["bos_token_id"] = c.text.bos_token_id;
+  text["eos_token_id"] = c.text.eos_token_id;
+  nlohmann::json vision = encoder_json(c.vision.enc);
+  vision["model_type"] = "clip_vision_model";
+  vision["image_size"] = c.vision.image_size;
+  vision["patch_size"] = c.vision.patch_size;
+  vision["num_channels"] = c.vision.num_channels;
+  return {{"model_type", "clip"},
+          {"architectures", {"CLIPModel"}},
+          {"text_config", text},
+          {"vision_config", vision},
+          {"projection_dim", c.projection_dim},
+          {"logit_scale_init_value", c.logit_scale_init_value}};
+}
+
+}  // namespace argus::models::clip

@@ -32,3 +32,8 @@ ClipConfig parse_config(const nlohmann::json& j);
 void read_encoder_dims(const nlohmann::json& j, nn::EncoderDims& d);
 
 }  // namespace argus::models::clip
+
+namespace argus::models::clip {
+// config.json as transformers writes it for CLIPModel (what parse_config reads back).
+nlohmann::json to_json(const ClipConfig& c);
+}  // namespace argus::models::clip

@@ -1,0 +1,28 @@
+// `argus world eval`: the generated world's benchmarks, measured on the served model
+// directories (loaded exactly as `argus serve` loads them) for each evaluation split.
+// A metric whose model is absent is reported as null, never as a number.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace argus::eval {
+
+struct WorldEvalOptions {
+  std::string models_dir;  // holds clip/ (and later llava/, sam/, owl/)
+  std::string data_dir;    // a generated world
+  std::vector<std::string> splits = {"heldout", "openset"};
+  int64_t max_images = 0;  // 0: every image of a split
+};
+
+// {"splits":{"heldout":{"zero_shot_acc":…,"retrieval_r1":…,"vqa_acc":…,"vqa_by_type":{…},
+//  "pope_acc":…,"det_ap50":…,"point_miou":…,"refer_iou":…,"counts":{…}}, "openset":{…}}}
+nlohmann::json evaluate_world(const WorldEvalOptions& o);
+
+// The CLIP metrics of one split directory: zero-shot (colour, shape) classification of the
+// single-object scenes and text->image retrieval R@1.
+nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& split_dir, int64_t max_images = 0);
+
+}  // namespace argus::eval

@@ -1,0 +1,226 @@
+#include "train/clip_trainer.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/nn/functional/loss.h>
+
+#include "image/preprocess.h"
+#include "models/clip/clip_model.h"
+#include "nn/tensor_io.h"
+#include "text/bpe_trainer.h"
+#include "text/tokenizer.h"
+#include "util/error.h"
+
+namespace argus::train {
+namespace {
+
+constexpr double kMaxLogitScale = 4.6052;  // ln 100, CLIP's clamp
+
+// CLIP's initialisation, simplified: small normal weights, residual outputs scaled down
+// with depth, unit norms, temperature 0.07.
+void init_clip(models::clip::ClipModel& m) {
+  at::NoGradGuard ng;
+  int64_t layers = std::max(m->cfg.text.enc.layers, m->cfg.vision.enc.layers);
+  double residual_std = 0.02 / std::sqrt(2.0 * std::max<int64_t>(layers, 1));
+  for (auto& kv : m->named_parameters()) {
+    const std::string& n = kv.key();
+    at::Tensor p = kv.value();
+    auto ends = [&](const std::string& s) { return n.size() >= s.size() && n.compare(n.size() - s.size(), s.size(), s) == 0; };
+    if (ends("logit_scale"))
+      p.fill_(std::log(1 / 0.07));
+    else if (ends("class_embedding"))
+      p.normal_(0, std::pow(double(p.size(0)), -0.5));
+    else if (n.find("position_embedding") != std::string::npos)
+      p.normal_(0, 0.01);
+    else if (ends(".bias"))
+      p.zero_();
+    else if (p.dim() == 1)
+      p.fill_(1);  // layer norm gains
+    else if (n.find("out_proj") != std::string::npos || n.find("fc2") != std::string::npos)
+      p.normal_(0, residual_std);
+    else
+      p.normal_(0, 0.02);
+  }
+}
+
+struct TokenizedCaptions {
+  at::Tensor ids, lengths;  // [M, L] padded with EOS, [M]
+  std::vector<int64_t> first;  // first caption row of each image (and one past the end)
+};
+
+TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tokenizer& tok, int64_t max_len) {
+  TokenizedCaptions t;
+  std::vector<std::vector<int64_t>> rows;
+  for (const auto& caps : data.captions) {
+    t.first.push_back(static_cast<int64_t>(rows.size()));
+    for (const auto& c : caps) {
+      auto ids = tok.encode(c, true);
+      if (static_cast<int64_t>(ids.size()) > max_len) {
+        ids.resize(static_cast<size_t>(max_len));
+        ids.back() = tok.eos_id();
+      }
+      rows.push_back(std::move(ids));
+    }
+  }
+  t.first.push_back(static_cast<int64_t>(rows.size()));
+  t.ids = at::full({static_cast<int64_t>(rows.size()), max_len}, tok.eos_id(), at::kLong);
+  t.lengths = at::empty({static_cast<int64_t>(rows.size())}, at::kLong);
+  auto ids = t.ids.accessor<int64_t, 2>();
+  auto len = t.lengths.accessor<int64_t, 1>();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    for (size_t j = 0; j < rows[i].size(); ++j) ids[i][j] = rows[i][j];
+    len[i] = static_cast<int64_t>(rows[i].size());
+  }
+  return t;
+}
+
+at::Tensor preprocess_all(const std::vector<image::Image>& images, const nlohmann::json& processor) {
+  std::vector<at::Tensor> items;
+  for (const auto& im : images) {
+    auto pv = image::preprocess(im, processor);
+    items.push_back(at::from_blob(pv.data.data(), {pv.channels, pv.height, pv.width}, at::kFloat).clone());
+  }
+  return at::stack(items);
+}
+
+void save_model_dir(models::clip::ClipModel& m, const text::ClipBpeFiles& tok, const nlohmann::json& processor,
+                    const nlohmann::json& recipe, const std::string& dir) {
+  std::map<std::string, at::Tensor> tensors;
+  for (const auto& kv : m->named_parameters()) tensors[kv.key()] = kv.value().detach();
+  nn::save_safetensors(dir + "/model.safetensors", tensors);
+  std::ofstream(dir + "/config.json") << models::clip::to_json(m->cfg).dump(2);
+  std::ofstream(dir + "/preprocessor_config.json") << processor.dump(2);
+  std::ofstream(dir + "/argus_recipe.json") << recipe.dump(2);
+  text::write_clip_bpe(tok, dir);
+}
+
+}  // namespace
+
+models::clip::ClipConfig small_clip_config() {
+  models::clip::ClipConfig c;
+  c.vision.image_size = 64;
+  c.vision.patch_size = 8;
+  c.vision.enc = {128, 512, 4, 4, 1e-5, "quick_gelu"};
+  c.text.enc = {128, 512, 4, 4, 1e-5, "quick_gelu"};
+  c.text.max_position_embeddings = 64;
+  c.projection_dim = 128;
+  return c;
+}
+
+nlohmann::json clip_processor_config(int64_t image_size) {
+  return {{"image_processor_type", "CLIPImageProcessor"},
+          {"do_resize", true},
+          {"size", {{"height", image_size}, {"width", image_size}}},
+          {"resample", 3},
+          {"do_center_crop", false},
+          {"do_rescale", true},
+          {"rescale_factor", 1.0 / 255.0},
+          {"do_normalize", true},
+          {"image_mean", {0.48145466, 0.4578275, 0.40821073}},
+          {"image_std", {0.26862954, 0.26130258, 0.27577711}}};
+}
+
+TrainResult train_clip(const CaptionedImages& data, const std::vector<std::string>& vocabulary, ClipRecipe recipe,
+                       const std::string& out_dir, const std::shared_ptr<Distributed>& dist) {
+  namespace fs = std::filesystem;
+  if (data.images.empty() || data.images.size() != data.captions.size())
+    fail("CLIP training needs images each with captions ({} images, {} caption lists)", data.images.size(),
+         data.captions.size());
+  for (size_t i = 0; i < data.captions.size(); ++i)
+    if (data.captions[i].empty()) fail("CLIP training: image {} has no caption", i);
+  int world = dist ? dist->world_size() : 1, rank = dist ? dist->rank() : 0;
+  int64_t batch = std::min<int64_t>(recipe.batch_size, static_cast<int64_t>(data.images.size()));
+  if (batch % world != 0) fail("the batch size {} must divide by the {} processes", batch, world);
+  fs::create_directories(out_dir);
+
+  // Every rank trains the same tokenizer (deterministic); rank 0 writes it.
+  text::ClipBpeFiles tok_files = text::train_clip_bpe(vocabulary);
+  std::string tok_dir = out_dir + "/.tokenizer.rank" + std::to_string(rank);
+  fs::create_directories(tok_dir);
+  text::write_clip_bpe(tok_files, tok_dir);
+  auto tok = text::load_tokenizer(tok_dir);
+  fs::remove_all(tok_dir);
+
+  auto& arch = recipe.arch;
+  arch.text.vocab_size = tok->vocab_size();
+  arch.text.bos_token_id = tok->bos_id();
+  arch.text.eos_token_id = tok->eos_id();
+  arch.text.pad_token_id = tok->eos_id();
+  nlohmann::json processor = clip_processor_config(arch.vision.image_size);
+
+  at::manual_seed(recipe.seed);
+  models::clip::ClipModel model(arch);
+  init_clip(model);
+
+  at::Tensor pixels = preprocess_all(data.images, processor);
+  TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings);
+  const int64_t n = pixels.size(0), local = batch / world;
+
+  if (recipe.train.checkpoint_dir.empty()) recipe.train.checkpoint_dir = out_dir + "/checkpoint";
+  TrainLoop loop(*model, models::clip::to_json(arch), recipe.train, dist);
+
+  StepFn step = [&](int64_t s) {
+    // The global batch of step s depends only on (seed, s): resumed and parallel runs agree.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(recipe.seed * 1000003ull + static_cast<uint64_t>(s));
+    at::Tensor images = at::randperm(n, gen).slice(0, 0, batch);
+    at::Tensor pick = at::rand({batch}, gen, at::kDouble);
+    std::vector<int64_t> rows(batch);
+    auto img = images.accessor<int64_t, 1>();
+    auto pk = pick.accessor<double, 1>();
+    for (int64_t i = 0; i < batch; ++i) {
+      int64_t lo = caps.first[img[i]], count = caps.first[img[i] + 1] - lo;
+      rows[i] = lo + std::min<int64_t>(count - 1, static_cast<int64_t>(pk[i] * double(count)));
+    }
+    at::Tensor row_t = at::tensor(rows, at::kLong);
+    int64_t lo = rank * local, hi = lo + local;
+    at::Tensor my_rows = row_t.slice(0, lo, hi);
+    int64_t len = caps.lengths.index_select(0, row_t).max().item<int64_t>();
+    at::Tensor ids = caps.ids.index_select(0, my_rows).slice(1, 0, len);
+    at::Tensor mask = at::arange(len).unsqueeze(0) < caps.lengths.index_select(0, my_rows).unsqueeze(1);
+
+    {
+      at::NoGradGuard ng;
+      model->logit_scale.clamp_(0, kMaxLogitScale);
+    }
+    at::Tensor ie = model->image_embeds(pixels.index_select(0, images.slice(0, lo, hi)));
+    at::Tensor te = model->text_embeds(ids, mask.to(at::kLong));
+    at::Tensor scale = model->logit_scale;
+    if (dist) {
+      // Other ranks' features enter as constants; each rank back-propagates through its own,
+      // and the gradients are summed. The shared temperature gets its gradient once.
+      at::Tensor all_i = dist->all_gather(ie.detach()), all_t = dist->all_gather(te.detach());
+      ie = at::cat({all_i.slice(0, 0, lo), ie, all_i.slice(0, hi)});
+      te = at::cat({all_t.slice(0, 0, lo), te, all_t.slice(0, hi)});
+      if (rank != 0) scale = scale.detach();
+    }
+    at::Tensor logits = scale.exp() * at::matmul(ie, te.t());
+    at::Tensor labels = at::arange(batch, at::kLong);
+    namespace F = torch::nn::functional;
+    at::Tensor loss = (F::cross_entropy(logits, labels) + F::cross_entropy(logits.t(), labels)) / 2;
+    return StepOutput{loss, local};
+  };
+  TrainResult result = loop.run(step, dist ? GradReduction::Sum : GradReduction::Mean);
+
+  if (rank == 0) {
+    {
+      at::NoGradGuard ng;
+      model->logit_scale.clamp_(0, kMaxLogitScale);
+    }
+    nlohmann::json rec = {{"recipe", "clip-contrastive"},
+                          {"seed", recipe.seed},
+                          {"batch_size", batch},
+                          {"steps", recipe.train.steps},
+                          {"lr", recipe.train.lr},
+                          {"processes", world},
+                          {"images", n},
+                          {"final_loss", result.losses.empty() ? NAN : result.losses.back()}};
+    save_model_dir(model, tok_files, processor, rec, out_dir);
+  }
+  if (dist) dist->barrier();
+  return result;
+}
+
+}  // namespace argus::train
