@@ -91,6 +91,7 @@ void add_world_train(CLI::App* world) {
   cmd->add_option("--nproc", o->nproc, "data-parallel worker processes on this machine (Gloo); several "
                                        "machines: set RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT instead");
   cmd->callback([o] {
+    if (o->nproc < 1) fail("--nproc {} must be at least 1", o->nproc);
     if (o->nproc > 1 && !train::launched_as_worker()) {
       int code = train::launch_local(o->nproc, command_line());
       if (code != 0) fail("a training worker failed (exit status {})", code);

@@ -215,6 +215,7 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
                           {"steps", recipe.train.steps},
                           {"lr", recipe.train.lr},
                           {"processes", world},
+                          {"rank_checksums", result.rank_checksums},
                           {"images", n},
                           {"final_loss", result.losses.empty() ? NAN : result.losses.back()}};
     save_model_dir(model, tok_files, processor, rec, out_dir);

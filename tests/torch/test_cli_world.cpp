@@ -1,0 +1,97 @@
+// `argus world`: generate -> train (single process and 2-process data parallel) -> eval,
+// through the binary as a user runs it.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "cli_runner.h"
+#include "io/json_file.h"
+
+namespace fs = std::filesystem;
+using argus::test::run_cli;
+
+namespace {
+
+class WorldCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = (fs::temp_directory_path() / ("argus_world_cli_" + std::to_string(::getpid()))).string();
+    fs::remove_all(root_);
+    auto r = run_cli({"world", "generate", "--out", root_ + "/data", "--n", "48", "--n-eval", "16", "--seed", "3"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    auto j = r.json();
+    EXPECT_EQ(j["images"]["train"], 48);
+    EXPECT_EQ(j["images"]["openset"], 16);
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+
+  static argus::test::CliResult train(const std::string& out, int nproc) {
+    return run_cli({"world", "train", "--data", root_ + "/data", "--out", out, "--steps", "4", "--batch", "16",
+                    "--seed", "5", "--nproc", std::to_string(nproc)});
+  }
+  static std::vector<double> losses(const std::string& out) {
+    return argus::io::read_json(out + "/clip/checkpoint/trainer_state.json")["losses"].get<std::vector<double>>();
+  }
+  static std::string root_;
+};
+std::string WorldCli::root_;
+
+}  // namespace
+
+TEST_F(WorldCli, DataParallelTrainingMatchesOneProcessWithTheSameGlobalBatch) {
+  auto one = train(root_ + "/one", 1);
+  ASSERT_EQ(one.rc, 0) << one.err;
+  auto two = train(root_ + "/two", 2);
+  ASSERT_EQ(two.rc, 0) << two.err;
+  // Both ranks end with identical weights.
+  auto sums = argus::io::read_json(root_ + "/two/clip/argus_recipe.json")["rank_checksums"];
+  ASSERT_EQ(sums.size(), 2u) << sums;
+  EXPECT_EQ(sums[0], sums[1]);
+  EXPECT_EQ(argus::io::read_json(root_ + "/two/clip/argus_recipe.json")["processes"], 2);
+  // The loss curve is the single-process one (gathered features: the same global batch).
+  auto a = losses(root_ + "/one"), b = losses(root_ + "/two");
+  ASSERT_EQ(a.size(), 4u);
+  ASSERT_EQ(b.size(), 4u);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 2e-4 * std::abs(a[i])) << "step " << i;
+  EXPECT_NE(a[0], a[3]);  // it trained
+}
+
+TEST_F(WorldCli, EvalReportsEveryMetricOfBothSplits) {
+  auto t = train(root_ + "/eval", 1);
+  ASSERT_EQ(t.rc, 0) << t.err;
+  auto r = run_cli({"world", "eval", "--models", root_ + "/eval", "--data", root_ + "/data", "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = r.json();
+  for (const char* split : {"heldout", "openset"}) {
+    const auto& m = j["splits"][split];
+    for (const char* k : {"zero_shot_acc", "retrieval_r1", "vqa_acc", "vqa_by_type", "pope_acc", "det_ap50",
+                          "point_miou", "refer_iou"})
+      EXPECT_TRUE(m.contains(k)) << split << " " << k;
+    for (const char* k : {"zero_shot_acc", "retrieval_r1"}) {
+      ASSERT_TRUE(m[k].is_number()) << split << " " << k << " " << m;
+      EXPECT_GE(m[k].get<double>(), 0.0);
+      EXPECT_LE(m[k].get<double>(), 1.0);
+    }
+    EXPECT_GT(m["counts"]["retrieval_queries"], 0);
+  }
+}
+
+TEST_F(WorldCli, BadInputIsACleanError) {
+  auto missing = run_cli({"world", "train", "--data", root_ + "/nowhere", "--out", root_ + "/x", "--steps", "1"});
+  EXPECT_CLEAN_ERROR(missing, "nowhere");
+
+  // A corrupt annotation file names itself.
+  fs::copy(root_ + "/data", root_ + "/corrupt", fs::copy_options::recursive);
+  std::ofstream(root_ + "/corrupt/train/instances.json") << "{\"images\": [";
+  auto corrupt = run_cli({"world", "train", "--data", root_ + "/corrupt", "--out", root_ + "/y", "--steps", "1"});
+  EXPECT_CLEAN_ERROR(corrupt, "instances.json");
+
+  auto no_world = run_cli({"world", "eval", "--models", root_ + "/x", "--data", root_});
+  EXPECT_CLEAN_ERROR(no_world, "world.json");
+
+  auto bad_nproc = run_cli({"world", "train", "--data", root_ + "/data", "--out", root_ + "/z", "--nproc", "0"});
+  EXPECT_CLEAN_ERROR(bad_nproc, "--nproc");
+}
