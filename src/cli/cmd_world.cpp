@@ -8,6 +8,7 @@
 #include "image/decode.h"
 #include "io/json_file.h"
 #include "train/clip_trainer.h"
+#include "train/world_data.h"
 #include "train/launch.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -41,35 +42,8 @@ void add_world_generate(CLI::App* world) {
   });
 }
 
-// The training images and captions of a generated world, and the words its texts use.
-train::CaptionedImages load_captioned(const std::string& data_dir, int64_t max_images) {
-  auto split = argus::world::load_split((fs::path(data_dir) / "train").string());
-  std::map<int64_t, std::vector<std::string>> caps;
-  for (const auto& c : split.captions) caps[c.image_id].push_back(c.caption);
-  train::CaptionedImages d;
-  Progress progress("loading images", static_cast<int64_t>(split.images.size()));
-  for (const auto& im : split.images) {
-    if (max_images > 0 && static_cast<int64_t>(d.images.size()) >= max_images) break;
-    d.images.push_back(image::load_image(split.image_path(im)));
-    d.captions.push_back(caps[im.id]);
-    progress.step();
-  }
-  progress.finish();
-  return d;
-}
-
-std::vector<std::string> world_vocabulary(const std::string& data_dir) {
-  auto meta = io::read_json((fs::path(data_dir) / "world.json").string());
-  if (!meta.contains("vocabulary") || !meta["vocabulary"].is_array())
-    fail("{}/world.json has no \"vocabulary\" list", data_dir);
-  std::vector<std::string> words = meta["vocabulary"].get<std::vector<std::string>>();
-  // The evaluation prompts' words, in case a small world never used them.
-  for (const char* w : {"a", "an", "picture", "image", "drawing", "of"}) words.push_back(w);
-  return words;
-}
-
 struct TrainFlags {
-  std::string data, out = "models/world", only = "clip";
+  std::string data, out = "models/world", only = "all";
   int64_t steps = 0, batch = 0, save_every = 100, max_images = 0;
   double lr = 0;
   uint64_t seed = 0;
@@ -81,7 +55,7 @@ void add_world_train(CLI::App* world) {
   auto o = std::make_shared<TrainFlags>();
   cmd->add_option("--data", o->data, "a generated world (argus world generate)")->required();
   cmd->add_option("--out", o->out, "models directory (default models/world)");
-  cmd->add_option("--only", o->only, "which models: clip");
+  cmd->add_option("--only", o->only, "which models: clip, llava or all (default all)");
   cmd->add_option("--steps", o->steps, "optimisation steps (default: the recipe's)");
   cmd->add_option("--batch", o->batch, "global batch size (default: the recipe's)");
   cmd->add_option("--lr", o->lr, "peak learning rate (default: the recipe's)");
@@ -98,26 +72,55 @@ void add_world_train(CLI::App* world) {
       return;
     }
     auto dist = train::Distributed::from_env();
-    if (o->only != "clip") fail("--only {}: the recipes available are: clip", o->only);
-    train::ClipRecipe r;
-    r.arch = train::small_clip_config();
-    r.seed = o->seed;
-    r.batch_size = o->batch > 0 ? o->batch : 128;
-    r.train.steps = o->steps > 0 ? o->steps : 1500;
-    r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
-    r.train.lr = o->lr > 0 ? o->lr : 1e-3;
-    r.train.weight_decay = 0.1;
-    r.train.save_every = o->save_every;
-    r.train.what = "training clip";
-    std::string out = (fs::path(o->out) / "clip").string();
-    auto data = load_captioned(o->data, o->max_images);
-    auto result = train::train_clip(data, world_vocabulary(o->data), r, out, dist);
-    if (!dist || dist->rank() == 0)
-      print_json({{"model", out},
-                  {"steps", r.train.steps},
-                  {"resumed_from", result.start_step},
-                  {"final_loss", result.losses.empty() ? nlohmann::json() : nlohmann::json(result.losses.back())},
-                  {"rank_checksums", result.rank_checksums}});
+    bool all = o->only == "all";
+    if (!all && o->only != "clip" && o->only != "llava")
+      fail("--only {}: the recipes are clip, llava (which needs clip) or all", o->only);
+    auto report = [&](const std::string& model, const train::TrainResult& r, int64_t steps) {
+      if (!dist || dist->rank() == 0)
+        print_json({{"model", model},
+                    {"steps", steps},
+                    {"resumed_from", r.start_step},
+                    {"final_loss", r.losses.empty() ? nlohmann::json() : nlohmann::json(r.losses.back())},
+                    {"rank_checksums", r.rank_checksums}});
+    };
+    auto vocabulary = train::world_vocabulary(o->data);
+    std::string clip_out = (fs::path(o->out) / "clip").string();
+    if (all || o->only == "clip") {
+      train::ClipRecipe r;
+      r.arch = train::small_clip_config();
+      r.seed = o->seed;
+      r.batch_size = o->batch > 0 ? o->batch : 96;
+      r.train.steps = o->steps > 0 ? o->steps : 2000;
+      r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
+      r.train.lr = o->lr > 0 ? o->lr : 1e-3;
+      r.train.save_every = o->save_every;
+      r.train.what = "training clip";
+      auto result = train::train_clip(train::world_clip_data(o->data, o->max_images), vocabulary, r, clip_out, dist);
+      report(clip_out, result, r.train.steps);
+    }
+    if (all || o->only == "llava") {
+      if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
+        fail("{}: LLaVA's vision tower is the world CLIP; train it first (--only clip)", clip_out);
+      train::LlavaRecipe r;
+      r.text = train::small_llama_config();
+      r.seed = o->seed;
+      int64_t steps = o->steps > 0 ? o->steps : 1500;
+      auto set = [&](train::TrainOptions& t, int64_t n, double lr) {
+        t.steps = n;
+        t.warmup_steps = std::min<int64_t>(50, n / 10);
+        t.lr = o->lr > 0 ? o->lr : lr;
+        t.weight_decay = 0.0;
+        t.save_every = o->save_every;
+      };
+      // LLaVA's proportions: most of the budget on instruction tuning.
+      set(r.lm, std::max<int64_t>(1, steps / 5), 2e-3);
+      set(r.align, std::max<int64_t>(1, steps / 10), 2e-3);
+      set(r.instruct, steps, 1e-3);
+      if (o->batch > 0) r.lm_batch = r.align_batch = r.instruct_batch = o->batch;
+      std::string out = (fs::path(o->out) / "llava").string();
+      auto result = train::train_llava(train::world_llava_data(o->data, o->max_images), vocabulary, clip_out, r, out, dist);
+      report(out, result, steps);
+    }
   });
 }
 

@@ -1,9 +1,15 @@
 #include "eval/world_eval.h"
 
+#include <cctype>
 #include <filesystem>
+#include <set>
 
 #include "engine/dual_encoder.h"
 #include "image/decode.h"
+#include "tasks/chat/chat_completion.h"
+#include "text/chat_template.h"
+#include "train/llava_trainer.h"
+#include "train/world_data.h"
 #include "util/error.h"
 #include "util/progress.h"
 #include "world/attributes.h"
@@ -105,6 +111,69 @@ nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& sp
           {"counts", {{"zero_shot_images", zs_total}, {"retrieval_queries", queries.size()}}}};
 }
 
+namespace {
+
+// Exact match after the usual VQA normalisation: case, surrounding space, a final period.
+std::string normalise_answer(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  while (!s.empty() && (std::isspace(static_cast<unsigned char>(s.back())) || s.back() == '.')) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  return s.substr(b);
+}
+
+}  // namespace
+
+nlohmann::json evaluate_llava(const std::string& model_dir, const std::string& split_dir, int64_t max_images) {
+  auto model = tasks::ChatModel::open(model_dir);
+  auto tmpl = text::ChatTemplate::for_model(model_dir);
+  world::WorldSplit split = world::load_split(split_dir);
+  std::set<int64_t> kept;
+  for (const auto& im : split.images)
+    if (max_images <= 0 || static_cast<int64_t>(kept.size()) < max_images) kept.insert(im.id);
+  tasks::GenerateOptions opts;
+  opts.max_new_tokens = 8;
+  opts.eos_ids = model->eos_ids();
+  std::map<int64_t, at::Tensor> features;
+  auto ask = [&](const world::QuestionRecord& q) {
+    auto it = features.find(q.image_id);
+    if (it == features.end())
+      it = features.emplace(q.image_id, model->encode_image(image::load_image(split.image_path(split.image(q.image_id))))).first;
+    auto messages = nlohmann::json::array({train::image_question(q.question + " " + train::kShortAnswerPrompt)});
+    auto reply = tasks::complete_chat(*model, tmpl, messages, {it->second}, opts, {});
+    return normalise_answer(reply.text) == normalise_answer(q.answer);
+  };
+  std::map<std::string, std::pair<int64_t, int64_t>> by_type;  // right, asked
+  int64_t vqa_right = 0, vqa_total = 0, pope_right = 0, pope_total = 0;
+  int64_t questions = 0;
+  for (const auto* list : {&split.vqa, &split.pope})
+    for (const auto& q : *list) questions += kept.count(q.image_id);
+  Progress progress("asking " + fs::path(split_dir).filename().string(), questions);
+  for (const auto& q : split.vqa) {
+    if (!kept.count(q.image_id)) continue;
+    bool ok = ask(q);
+    vqa_right += ok;
+    ++vqa_total;
+    by_type[q.type].first += ok;
+    ++by_type[q.type].second;
+    progress.step();
+  }
+  for (const auto& q : split.pope) {
+    if (!kept.count(q.image_id)) continue;
+    pope_right += ask(q);
+    ++pope_total;
+    progress.step();
+  }
+  progress.finish();
+  auto frac = [](int64_t a, int64_t b) { return b > 0 ? nlohmann::json(double(a) / double(b)) : nlohmann::json(); };
+  nlohmann::json types = nlohmann::json::object();
+  for (const auto& [t, ra] : by_type) types[t] = frac(ra.first, ra.second);
+  return {{"vqa_acc", frac(vqa_right, vqa_total)},
+          {"vqa_by_type", types},
+          {"pope_acc", frac(pope_right, pope_total)},
+          {"counts", {{"vqa_questions", vqa_total}, {"pope_questions", pope_total}}}};
+}
+
 nlohmann::json evaluate_world(const WorldEvalOptions& o) {
   if (!fs::exists(fs::path(o.data_dir) / "world.json")) fail("{}: not a generated world (no world.json)", o.data_dir);
   nlohmann::json out = {{"splits", nlohmann::json::object()}};
@@ -114,7 +183,16 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
                         {"vqa_by_type", nullptr},   {"pope_acc", nullptr},     {"det_ap50", nullptr},
                         {"point_miou", nullptr},    {"refer_iou", nullptr}};
     std::string clip_dir = (fs::path(o.models_dir) / "clip").string();
-    if (fs::exists(fs::path(clip_dir) / "config.json")) m.update(evaluate_clip(clip_dir, split_dir, o.max_images));
+    nlohmann::json counts = nlohmann::json::object();
+    auto merge = [&](nlohmann::json part) {
+      counts.update(part["counts"]);
+      part.erase("counts");
+      m.update(part);
+    };
+    if (fs::exists(fs::path(clip_dir) / "config.json")) merge(evaluate_clip(clip_dir, split_dir, o.max_images));
+    std::string llava_dir = (fs::path(o.models_dir) / "llava").string();
+    if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, split_dir, o.max_images));
+    m["counts"] = counts;
     out["splits"][split] = m;
   }
   return out;

@@ -25,4 +25,8 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o);
 // single-object scenes and text->image retrieval R@1.
 nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& split_dir, int64_t max_images = 0);
 
+// The LLaVA metrics of one split: VQA exact match (overall and by question type) and
+// POPE yes/no accuracy, asked with LLaVA-1.5's short-answer instruction, greedy decoding.
+nlohmann::json evaluate_llava(const std::string& model_dir, const std::string& split_dir, int64_t max_images = 0);
+
 }  // namespace argus::eval

@@ -18,19 +18,9 @@ std::vector<std::string> symbols_of(const std::string& word) {
   return s;
 }
 
-}  // namespace
-
-ClipBpeFiles train_clip_bpe(const std::vector<std::string>& words) {
-  std::set<std::string> unique;
-  for (const auto& w : words) {
-    if (w.empty()) continue;
-    for (unsigned char c : w)
-      if (c == ' ' || c == '\n' || c == '\t') fail("BPE training word \"{}\" contains whitespace", w);
-    unique.insert(w);
-  }
-  std::vector<std::vector<std::string>> seqs;
-  for (const auto& w : unique) seqs.push_back(symbols_of(w));
-
+// Merges the most frequent adjacent pair (ties: the smaller pair) until every sequence is
+// one symbol; returns the merges in rank order.
+std::vector<std::pair<std::string, std::string>> learn_merges(std::vector<std::vector<std::string>> seqs) {
   std::vector<std::pair<std::string, std::string>> merges;
   for (;;) {
     std::map<std::pair<std::string, std::string>, int> counts;
@@ -55,6 +45,26 @@ ClipBpeFiles train_clip_bpe(const std::vector<std::string>& words) {
       s = std::move(out);
     }
   }
+  return merges;
+}
+
+std::set<std::string> unique_words(const std::vector<std::string>& words) {
+  std::set<std::string> unique;
+  for (const auto& w : words) {
+    if (w.empty()) continue;
+    for (unsigned char c : w)
+      if (c == ' ' || c == '\n' || c == '\t') fail("BPE training word \"{}\" contains whitespace", w);
+    unique.insert(w);
+  }
+  return unique;
+}
+
+}  // namespace
+
+ClipBpeFiles train_clip_bpe(const std::vector<std::string>& words) {
+  std::vector<std::vector<std::string>> seqs;
+  for (const auto& w : unique_words(words)) seqs.push_back(symbols_of(w));
+  auto merges = learn_merges(std::move(seqs));
 
   ClipBpeFiles files;
   files.vocab = nlohmann::json::object();
@@ -77,6 +87,46 @@ void write_clip_bpe(const ClipBpeFiles& files, const std::string& dir) {
   v << files.vocab.dump();
   m << files.merges_txt;
   if (!v || !m) fail("cannot write the tokenizer files into {}", dir);
+}
+
+nlohmann::json byte_level_tokenizer_json(const std::vector<std::string>& words,
+                                         const std::vector<std::string>& specials) {
+  std::vector<std::vector<std::string>> seqs;
+  for (const auto& w : unique_words(words))
+    for (const std::string& form : {w, " " + w}) {
+      std::vector<std::string> s;
+      for (unsigned char c : form) s.push_back(byte_level_chars()[c]);
+      seqs.push_back(std::move(s));
+    }
+  auto merges = learn_merges(std::move(seqs));
+
+  nlohmann::json vocab = nlohmann::json::object(), added = nlohmann::json::array();
+  int64_t id = 0;
+  for (const auto& sp : specials) {
+    added.push_back({{"id", id}, {"content", sp}, {"single_word", false}, {"lstrip", false}, {"rstrip", false},
+                     {"normalized", false}, {"special", true}});
+    vocab[sp] = id++;
+  }
+  for (unsigned char b : byte_level_order()) vocab[byte_level_chars()[b]] = id++;
+  nlohmann::json merge_list = nlohmann::json::array();
+  for (const auto& [a, b] : merges) {
+    if (!vocab.contains(a + b)) vocab[a + b] = id++;
+    merge_list.push_back({a, b});
+  }
+  nlohmann::json byte_level = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
+                               {"use_regex", true}};
+  return {{"version", "1.0"},
+          {"truncation", nullptr},
+          {"padding", nullptr},
+          {"added_tokens", added},
+          {"normalizer", nullptr},
+          {"pre_tokenizer", byte_level},
+          {"post_processor", nullptr},
+          {"decoder", byte_level},
+          {"model",
+           {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"continuing_subword_prefix", nullptr},
+            {"end_of_word_suffix", nullptr}, {"fuse_unk", false}, {"byte_fallback", false}, {"ignore_merges", false},
+            {"vocab", vocab}, {"merges", merge_list}}}};
 }
 
 }  // namespace argus::text

@@ -22,4 +22,10 @@ ClipBpeFiles train_clip_bpe(const std::vector<std::string>& words);
 // Writes vocab.json and merges.txt into `dir`.
 void write_clip_bpe(const ClipBpeFiles& files, const std::string& dir);
 
+// A byte-level BPE tokenizer.json (GPT-2 / Llama-3 style: spaces belong to the following
+// word) in which every word, with and without its leading space, is one token. `specials`
+// take ids 0.. in order and are added tokens, matched before splitting.
+nlohmann::json byte_level_tokenizer_json(const std::vector<std::string>& words,
+                                         const std::vector<std::string>& specials);
+
 }  // namespace argus::text

@@ -26,7 +26,7 @@ struct ClipRecipe {
   TrainOptions train;
 };
 
-// A small CLIP for 64-pixel images (the generated world's default).
+// A small CLIP for 96-pixel images (the generated world's default).
 models::clip::ClipConfig small_clip_config();
 
 // The image processor config the recipe trains and serves with: a plain resize to the

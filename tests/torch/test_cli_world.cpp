@@ -30,7 +30,7 @@ class WorldCli : public ::testing::Test {
 
   static argus::test::CliResult train(const std::string& out, int nproc) {
     return run_cli({"world", "train", "--data", root_ + "/data", "--out", out, "--steps", "4", "--batch", "16",
-                    "--seed", "5", "--nproc", std::to_string(nproc)});
+                    "--seed", "5", "--only", "clip", "--nproc", std::to_string(nproc)});
   }
   static std::vector<double> losses(const std::string& out) {
     return argus::io::read_json(out + "/clip/checkpoint/trainer_state.json")["losses"].get<std::vector<double>>();

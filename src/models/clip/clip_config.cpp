@@ -58,6 +58,15 @@ nlohmann::json encoder_json(const nn::EncoderDims& d) {
 }
 }  // namespace
 
+nlohmann::json to_json(const ClipVisionConfig& c) {
+  nlohmann::json vision = encoder_json(c.enc);
+  vision["model_type"] = "clip_vision_model";
+  vision["image_size"] = c.image_size;
+  vision["patch_size"] = c.patch_size;
+  vision["num_channels"] = c.num_channels;
+  return vision;
+}
+
 nlohmann::json to_json(const ClipConfig& c) {
   nlohmann::json text = encoder_json(c.text.enc);
   text["model_type"] = "clip_text_model";
@@ -66,11 +75,7 @@ nlohmann::json to_json(const ClipConfig& c) {
   text["pad_token_id"] = c.text.pad_token_id;
   text["bos_token_id"] = c.text.bos_token_id;
   text["eos_token_id"] = c.text.eos_token_id;
-  nlohmann::json vision = encoder_json(c.vision.enc);
-  vision["model_type"] = "clip_vision_model";
-  vision["image_size"] = c.vision.image_size;
-  vision["patch_size"] = c.vision.patch_size;
-  vision["num_channels"] = c.vision.num_channels;
+  nlohmann::json vision = to_json(c.vision);
   return {{"model_type", "clip"},
           {"architectures", {"CLIPModel"}},
           {"text_config", text},

@@ -36,4 +36,5 @@ void read_encoder_dims(const nlohmann::json& j, nn::EncoderDims& d);
 namespace argus::models::clip {
 // config.json as transformers writes it for CLIPModel (what parse_config reads back).
 nlohmann::json to_json(const ClipConfig& c);
+nlohmann::json to_json(const ClipVisionConfig& c);  // a vision_config object
 }  // namespace argus::models::clip

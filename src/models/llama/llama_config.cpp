@@ -107,4 +107,30 @@ LlamaConfig parse_llama_config(const nlohmann::json& j) {
   return c;
 }
 
+nlohmann::json to_json(const LlamaConfig& c) {
+  if (c.sliding_window > 0 || c.rope.type != "default" || c.qkv_bias || c.o_bias || c.mlp_bias)
+    fail("to_json: only plain Llama configs are written (no sliding window, default rope, no biases)");
+  nlohmann::json j = {{"model_type", c.model_type},
+                      {"architectures", {"LlamaForCausalLM"}},
+                      {"vocab_size", c.vocab_size},
+                      {"hidden_size", c.hidden_size},
+                      {"intermediate_size", c.intermediate_size},
+                      {"num_hidden_layers", c.num_hidden_layers},
+                      {"num_attention_heads", c.num_attention_heads},
+                      {"num_key_value_heads", c.num_key_value_heads},
+                      {"head_dim", c.head_dim},
+                      {"max_position_embeddings", c.max_position_embeddings},
+                      {"rms_norm_eps", c.rms_norm_eps},
+                      {"hidden_act", c.hidden_act},
+                      {"attention_bias", false},
+                      {"mlp_bias", false},
+                      {"tie_word_embeddings", c.tie_word_embeddings},
+                      {"rope_parameters", {{"rope_type", "default"}, {"rope_theta", c.rope.theta}}}};
+  auto ids = [](const std::vector<int64_t>& v) { return v.size() == 1 ? nlohmann::json(v[0]) : nlohmann::json(v); };
+  j["eos_token_id"] = c.eos_token_ids.empty() ? nlohmann::json() : ids(c.eos_token_ids);
+  j["bos_token_id"] = c.bos_token_id >= 0 ? nlohmann::json(c.bos_token_id) : nlohmann::json();
+  j["pad_token_id"] = c.pad_token_id >= 0 ? nlohmann::json(c.pad_token_id) : nlohmann::json();
+  return j;
+}
+
 }  // namespace argus::models::llama

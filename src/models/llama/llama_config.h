@@ -33,6 +33,10 @@ struct LlamaConfig {
 // per-family defaults; bad values are argus::Error naming the key.
 LlamaConfig parse_llama_config(const nlohmann::json& j);
 
+// config.json for a plain (non-sliding, default-rope) Llama as transformers writes it, in
+// the rope_parameters style of transformers 5.
+nlohmann::json to_json(const LlamaConfig& c);
+
 // A token id or list of ids (config eos_token_id style); null -> empty.
 std::vector<int64_t> parse_token_ids(const nlohmann::json& j, const char* key);
 

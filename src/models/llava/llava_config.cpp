@@ -87,4 +87,19 @@ int64_t LlavaConfig::features_per_image() const {
   return side * side + (vision_feature_select_strategy == "full" ? 1 : 0);
 }
 
+nlohmann::json to_json(const LlavaConfig& c) {
+  if (c.vision_feature_layers.size() != 1 || c.projector_type != "mlp2x_gelu" || c.pad_to_square)
+    fail("to_json: only single-layer, mlp2x_gelu LLaVA configs are written");
+  return {{"model_type", "llava"},
+          {"architectures", {"LlavaForConditionalGeneration"}},
+          {"image_token_index", c.image_token_index},
+          {"image_seq_length", c.features_per_image()},
+          {"vision_feature_layer", c.vision_feature_layers[0]},
+          {"vision_feature_select_strategy", c.vision_feature_select_strategy},
+          {"projector_hidden_act", c.projector_hidden_act},
+          {"multimodal_projector_bias", c.projector_bias},
+          {"vision_config", clip::to_json(c.vision)},
+          {"text_config", llama::to_json(c.text)}};
+}
+
 }  // namespace argus::models::llava

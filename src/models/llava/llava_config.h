@@ -36,6 +36,9 @@ struct LlavaConfig {
   int64_t features_per_image() const;
 };
 
+// config.json for a LLaVA with a single feature layer, in llava-hf's form.
+nlohmann::json to_json(const LlavaConfig& c);
+
 // Parses a llava config.json; bad values are argus::Error naming the key.
 LlavaConfig parse_llava_config(const nlohmann::json& j);
 

@@ -27,6 +27,12 @@ LlavaForConditionalGenerationImpl::LlavaForConditionalGenerationImpl(const Llava
 }
 
 at::Tensor LlavaForConditionalGenerationImpl::image_features(const at::Tensor& pixel_values) {
+  at::NoGradGuard no_grad;
+  at::Tensor projected = multi_modal_projector(tower_features(pixel_values));
+  return projected.to(language_model->model->embed_tokens->weight.scalar_type());
+}
+
+at::Tensor LlavaForConditionalGenerationImpl::tower_features(const at::Tensor& pixel_values) {
   if (pixel_values.dim() != 4 || pixel_values.size(1) != cfg.vision.num_channels)
     fail("llava: pixel_values must be [N, {}, H, W]", cfg.vision.num_channels);
   at::NoGradGuard no_grad;
@@ -38,8 +44,7 @@ at::Tensor LlavaForConditionalGenerationImpl::image_features(const at::Tensor& p
   for (int64_t l : layers) picked.push_back(out.hidden_states.at(l));
   at::Tensor feats = picked.size() == 1 ? picked[0] : at::cat(picked, -1);
   if (cfg.vision_feature_select_strategy == "default") feats = feats.slice(1, 1);  // drop CLS
-  at::Tensor projected = multi_modal_projector(feats);
-  return projected.to(language_model->model->embed_tokens->weight.scalar_type());
+  return feats;
 }
 
 at::Tensor LlavaForConditionalGenerationImpl::merge_embeddings(const at::Tensor& input_ids,

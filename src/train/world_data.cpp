@@ -1,0 +1,120 @@
+#include "train/world_data.h"
+
+#include <filesystem>
+#include <map>
+
+#include "image/decode.h"
+#include "io/json_file.h"
+#include "util/error.h"
+#include "util/progress.h"
+#include "world/instruct.h"
+#include "world/load.h"
+
+namespace fs = std::filesystem;
+
+namespace argus::train {
+namespace {
+
+struct LoadedSplit {
+  world::WorldSplit split;
+  std::vector<image::Image> images;
+  std::map<int64_t, int64_t> index;  // image id -> position in images
+};
+
+LoadedSplit load_train_split(const std::string& data_dir, int64_t max_images) {
+  LoadedSplit l;
+  l.split = world::load_split((fs::path(data_dir) / "train").string());
+  int64_t n = static_cast<int64_t>(l.split.images.size());
+  if (max_images > 0) n = std::min(n, max_images);
+  Progress progress("loading images", n);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& im = l.split.images[static_cast<size_t>(i)];
+    l.index[im.id] = static_cast<int64_t>(l.images.size());
+    l.images.push_back(image::load_image(l.split.image_path(im)));
+    progress.step();
+  }
+  progress.finish();
+  return l;
+}
+
+nlohmann::json text_part(const std::string& t) { return {{"type", "text"}, {"text", t}}; }
+
+nlohmann::json assistant(const std::string& t) {
+  return {{"role", "assistant"}, {"content", nlohmann::json::array({text_part(t)})}};
+}
+
+}  // namespace
+
+std::vector<std::string> world_vocabulary(const std::string& data_dir) {
+  auto meta = io::read_json((fs::path(data_dir) / "world.json").string());
+  if (!meta.contains("vocabulary") || !meta["vocabulary"].is_array())
+    fail("{}/world.json has no \"vocabulary\" list", data_dir);
+  std::vector<std::string> words = meta["vocabulary"].get<std::vector<std::string>>();
+  // The evaluation prompts' words, in case a small world never used them.
+  for (const char* w : {"a", "an", "picture", "image", "drawing", "of"}) words.push_back(w);
+  return words;
+}
+
+nlohmann::json image_question(const std::string& question) {
+  return {{"role", "user"},
+          {"content", nlohmann::json::array({{{"type", "image"}}, text_part(question)})}};
+}
+
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images) {
+  LoadedSplit l = load_train_split(data_dir, max_images);
+  CaptionedImages d;
+  d.captions.resize(l.images.size());
+  for (const auto& c : l.split.captions)
+    if (auto it = l.index.find(c.image_id); it != l.index.end()) d.captions[static_cast<size_t>(it->second)].push_back(c.caption);
+  d.images = std::move(l.images);
+  return d;
+}
+
+LlavaData world_llava_data(const std::string& data_dir, int64_t max_images) {
+  LoadedSplit l = load_train_split(data_dir, max_images);
+  LlavaData d;
+  auto image_of = [&](int64_t image_id) {
+    auto it = l.index.find(image_id);
+    return it == l.index.end() ? int64_t{-1} : it->second;
+  };
+  for (const auto& c : l.split.captions) {
+    d.texts.push_back(c.caption);
+    if (int64_t i = image_of(c.image_id); i >= 0)
+      d.captions.push_back({i, nlohmann::json::array({image_question("describe the image briefly."), assistant(c.caption)})});
+  }
+  std::map<std::string, int64_t> by_file;
+  for (const auto& im : l.split.images) by_file[im.file_name] = im.id;
+  for (const auto& s : l.split.instruct) {
+    auto f = by_file.find(s.image);
+    if (f == by_file.end()) fail("{}/train/llava_instruct.json: sample {} names an unknown image {}", data_dir, s.id, s.image);
+    int64_t i = image_of(f->second);
+    nlohmann::json messages = nlohmann::json::array();
+    for (const auto& turn : s.conversations) {
+      std::string v = turn.value;
+      d.texts.push_back(v.rfind(world::kImageToken, 0) == 0 ? v.substr(std::string(world::kImageToken).size() + 1) : v);
+      if (turn.from == "gpt") {
+        messages.push_back(assistant(v));
+      } else if (messages.empty()) {
+        // The loader checked: exactly one <image>, at the start of the first human turn.
+        messages.push_back(image_question(v.substr(std::string(world::kImageToken).size() + 1)));
+      } else {
+        messages.push_back({{"role", "user"}, {"content", nlohmann::json::array({text_part(v)})}});
+      }
+    }
+    if (i >= 0) d.instruct.push_back({i, messages});
+  }
+  auto short_answers = [&](const std::vector<world::QuestionRecord>& qs) {
+    for (const auto& q : qs) {
+      d.texts.push_back(q.question + " " + q.answer);
+      if (int64_t i = image_of(q.image_id); i >= 0)
+        d.instruct.push_back({i, nlohmann::json::array({image_question(q.question + " " + kShortAnswerPrompt),
+                                                        assistant(q.answer)})});
+    }
+  };
+  short_answers(l.split.vqa);
+  short_answers(l.split.pope);
+  d.images = std::move(l.images);
+  return d;
+}
+
+}  // namespace argus::train

@@ -1,0 +1,25 @@
+// A generated world's training split as the recipes consume it.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "train/clip_trainer.h"
+#include "train/llava_trainer.h"
+
+namespace argus::train {
+
+// The words world.json lists (every word of every generated text).
+std::vector<std::string> world_vocabulary(const std::string& data_dir);
+
+// Images of DATA/train with their captions (the first `max_images`, 0: all).
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images = 0);
+
+// The same images with LLaVA's data: captions for stage 1; for stage 2 the instruction
+// conversations plus the VQA and POPE questions as short-answer turns; all of the text
+// for the language model's pre-training.
+LlavaData world_llava_data(const std::string& data_dir, int64_t max_images = 0);
+
+// A single-turn question about one image, as training and evaluation ask it.
+nlohmann::json image_question(const std::string& question);
+
+}  // namespace argus::train

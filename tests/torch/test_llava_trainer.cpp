@@ -1,0 +1,120 @@
+// LLaVA's three training stages end to end on the toy task: the saved directory loads
+// through ChatModel like a downloaded LLaVA, its chat template renders the training
+// format, and the model answers what it was taught about images it saw.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "../common/error_of.h"
+#include "tasks/chat/chat_completion.h"
+#include "text/chat_template.h"
+#include "toy_data.h"
+#include "train/llava_trainer.h"
+#include "train/world_data.h"
+
+namespace fs = std::filesystem;
+using namespace argus;
+
+namespace {
+
+nlohmann::json answer(const std::string& t) {
+  return {{"role", "assistant"}, {"content", {{{"type", "text"}, {"text", t}}}}};
+}
+
+train::LlavaData toy_llava(const test::Toy& t) {
+  train::LlavaData d;
+  d.images = t.data.images;
+  for (size_t i = 0; i < d.images.size(); ++i) {
+    const std::string& c = test::toy_colours()[i % 4];
+    int64_t im = static_cast<int64_t>(i);
+    d.texts.push_back("a " + c + " square");
+    d.captions.push_back({im, {train::image_question("describe the image briefly."), answer("a " + c + " square")}});
+    d.instruct.push_back({im, {train::image_question("what colour is the square?"), answer(c)}});
+  }
+  return d;
+}
+
+train::LlavaRecipe tiny_llava_recipe(const std::string& out) {
+  train::LlavaRecipe r;
+  r.text = train::small_llama_config();
+  r.text.hidden_size = 32;
+  r.text.intermediate_size = 64;
+  r.text.num_hidden_layers = 1;
+  r.text.num_attention_heads = 2;
+  r.text.num_key_value_heads = 2;
+  r.text.head_dim = 16;
+  auto set = [&](train::TrainOptions& o, int64_t steps, const char* name) {
+    o.steps = steps;
+    o.warmup_steps = 3;
+    o.lr = 3e-3;
+    o.weight_decay = 0;
+    o.save_every = 0;
+    o.quiet = true;
+    o.checkpoint_dir = out + "/ckpt-" + name;
+  };
+  set(r.lm, 30, "lm");
+  set(r.align, 60, "align");
+  set(r.instruct, 120, "instruct");
+  r.lm_batch = r.align_batch = r.instruct_batch = 8;
+  return r;
+}
+
+class LlavaTrainer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = (fs::temp_directory_path() / ("argus_llava_train_" + std::to_string(::getpid()))).string();
+    fs::remove_all(root_);
+    toy_ = test::toy();
+    train::train_clip(toy_.data, toy_.words, test::tiny_clip_recipe(root_ + "/clip"), root_ + "/clip", nullptr);
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static std::string root_;
+  static test::Toy toy_;
+};
+std::string LlavaTrainer::root_;
+test::Toy LlavaTrainer::toy_;
+
+}  // namespace
+
+TEST(LlavaChatTemplate, RendersTheTrainingFormatTurnByTurn) {
+  auto tmpl = text::ChatTemplate::from_source(train::llava_chat_template());
+  nlohmann::json m = {train::image_question("how many circles?"), answer("2")};
+  EXPECT_EQ(tmpl.render(nlohmann::json::array({m[0]}), true), "USER: <image>\nhow many circles? ASSISTANT:");
+  EXPECT_EQ(tmpl.render(m, false), "USER: <image>\nhow many circles? ASSISTANT: 2</s>");
+  // Plain-string content (text-only clients) renders the same way.
+  EXPECT_EQ(tmpl.render(nlohmann::json::array({{{"role", "user"}, {"content", "hi"}}}), true), "USER: hi ASSISTANT:");
+}
+
+TEST_F(LlavaTrainer, ThreeStagesTeachTheToyTaskAndTheResultLoadsAsLlava) {
+  std::string out = root_ + "/llava";
+  auto r = train::train_llava(toy_llava(toy_), toy_.words, root_ + "/clip", tiny_llava_recipe(out), out, nullptr);
+  ASSERT_EQ(r.losses.size(), 120u);
+  EXPECT_LT(r.losses.back(), 0.2 * r.losses.front()) << r.losses.front() << " -> " << r.losses.back();
+
+  auto model = tasks::ChatModel::open(out);  // strict load of the llava-hf layout
+  ASSERT_TRUE(model->has_vision());
+  auto tmpl = text::ChatTemplate::for_model(out);
+  tasks::GenerateOptions opts;
+  opts.max_new_tokens = 4;
+  opts.eos_ids = model->eos_ids();
+  int right = 0;
+  for (size_t i = 0; i < toy_.data.images.size(); ++i) {
+    auto reply = tasks::complete_chat(*model, tmpl, nlohmann::json::array({train::image_question("what colour is the square?")}),
+                                      {model->encode_image(toy_.data.images[i])}, opts, {});
+    EXPECT_EQ(reply.finish_reason, "stop") << reply.text;
+    // The template puts a space before the answer, as LLaVA-1.5's does.
+    right += reply.text == " " + test::toy_colours()[i % 4];
+    if (i == 0) EXPECT_EQ(reply.text, " red");
+  }
+  EXPECT_EQ(right, 16);
+}
+
+TEST_F(LlavaTrainer, ASampleWithTwoImagesIsRefusedNamingTheCount) {
+  auto d = toy_llava(toy_);
+  d.instruct[3].messages[0]["content"].push_back({{"type", "image"}});
+  std::string err = test::error_of([&] {
+    train::train_llava(d, toy_.words, root_ + "/clip", tiny_llava_recipe(root_ + "/bad"), root_ + "/bad", nullptr);
+  });
+  EXPECT_NE(err.find("2 <image> tokens"), std::string::npos) << err;
+}
