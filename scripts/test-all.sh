@@ -10,6 +10,9 @@ jobs=$(nproc)
 echo "== unit and parity tests"
 ctest --test-dir "$BUILD" --output-on-failure -j "$jobs" --timeout 600
 
+echo "== a short training run from scratch (world generate -> train -> eval, with bars)"
+BUILD="$BUILD" scripts/train-short.sh
+
 echo "== argus serve with real clients: the openai npm SDK and the web page in Chromium"
 ARGUS_BIN="$PWD/$BUILD/argus" tests/web/run.sh
 

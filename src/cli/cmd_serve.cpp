@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/default_models.h"
 #include "server/server.h"
 #include "util/error.h"
 
@@ -29,8 +30,9 @@ void add_serve(CLI::App& app) {
     double budget_gb = 0;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->models, "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth) served as NAME")
-      ->required();
+  cmd->add_option("--model", o->models,
+                  "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth) served as NAME "
+                  "(default: the world models, as world-clip and world-llava)");
   cmd->add_option("--host", o->s.host, "address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", o->s.port, "port (default 8080; 0 = any free port)");
   cmd->add_option("--api-key", o->s.api_key, "require 'Authorization: Bearer KEY' on every route but /health");
@@ -44,6 +46,8 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--timeout", o->s.request_timeout_s, "seconds a request may wait and generate (default 300)");
   cmd->add_option("--memory-budget-gb", o->budget_gb, "unload least-recently-used models past this size (0 = off)");
   cmd->callback([o] {
+    if (o->models.empty())
+      for (const char* name : {"clip", "llava"}) o->models.push_back(std::string("world-") + name + "=" + default_model(name));
     for (const auto& spec : o->models) {
       auto eq = spec.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())

@@ -44,7 +44,7 @@ void add_world_generate(CLI::App* world) {
 
 struct TrainFlags {
   std::string data, out = "models/world", only = "all";
-  int64_t steps = 0, batch = 0, save_every = 100, max_images = 0;
+  int64_t steps = 0, lm_steps = 0, align_steps = 0, batch = 0, save_every = 100, max_images = 0;
   double lr = 0;
   uint64_t seed = 0;
   int nproc = 1;
@@ -55,8 +55,10 @@ void add_world_train(CLI::App* world) {
   auto o = std::make_shared<TrainFlags>();
   cmd->add_option("--data", o->data, "a generated world (argus world generate)")->required();
   cmd->add_option("--out", o->out, "models directory (default models/world)");
-  cmd->add_option("--only", o->only, "which models: clip, llava or all (default all)");
+  cmd->add_option("--only", o->only, "which recipe: clip, llava or all (default: all, in that order)");
   cmd->add_option("--steps", o->steps, "optimisation steps (default: the recipe's)");
+  cmd->add_option("--lm-steps", o->lm_steps, "LLaVA's language-model pre-training steps (default steps/5)");
+  cmd->add_option("--align-steps", o->align_steps, "LLaVA's stage-1 alignment steps (default steps/10)");
   cmd->add_option("--batch", o->batch, "global batch size (default: the recipe's)");
   cmd->add_option("--lr", o->lr, "peak learning rate (default: the recipe's)");
   cmd->add_option("--seed", o->seed, "initialisation and data-order seed");
@@ -74,7 +76,7 @@ void add_world_train(CLI::App* world) {
     auto dist = train::Distributed::from_env();
     bool all = o->only == "all";
     if (!all && o->only != "clip" && o->only != "llava")
-      fail("--only {}: the recipes are clip, llava (which needs clip) or all", o->only);
+      fail("--only {}: the recipes are clip, llava (needs clip) or all, in that order", o->only);
     auto report = [&](const std::string& model, const train::TrainResult& r, int64_t steps) {
       if (!dist || dist->rank() == 0)
         print_json({{"model", model},
@@ -104,6 +106,9 @@ void add_world_train(CLI::App* world) {
       train::LlavaRecipe r;
       r.text = train::small_llama_config();
       r.seed = o->seed;
+      // The world CLIP's contrastive training leaves its tower shape-blind (measured: the
+      // text embeddings of "a red circle" and "a red square" coincide), so stage 2 tunes it.
+      r.tune_vision = true;
       int64_t steps = o->steps > 0 ? o->steps : 1500;
       auto set = [&](train::TrainOptions& t, int64_t n, double lr) {
         t.steps = n;
@@ -113,8 +118,8 @@ void add_world_train(CLI::App* world) {
         t.save_every = o->save_every;
       };
       // LLaVA's proportions: most of the budget on instruction tuning.
-      set(r.lm, std::max<int64_t>(1, steps / 5), 2e-3);
-      set(r.align, std::max<int64_t>(1, steps / 10), 2e-3);
+      set(r.lm, o->lm_steps > 0 ? o->lm_steps : std::max<int64_t>(1, steps / 5), 2e-3);
+      set(r.align, o->align_steps > 0 ? o->align_steps : std::max<int64_t>(1, steps / 10), 2e-3);
       set(r.instruct, steps, 1e-3);
       if (o->batch > 0) r.lm_batch = r.align_batch = r.instruct_batch = o->batch;
       std::string out = (fs::path(o->out) / "llava").string();

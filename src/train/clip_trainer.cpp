@@ -75,8 +75,8 @@ void save_model_dir(models::clip::ClipModel& m, const text::ClipBpeFiles& tok, c
 
 models::clip::ClipConfig small_clip_config() {
   models::clip::ClipConfig c;
-  // 96 pixels in 12-pixel patches: 64 tokens, as cheap as 64/8, but the patch embedding
-  // sees the small objects' outlines at 2.25x the pixels.
+  // 96 pixels in 12-pixel patches: 64 tokens, as cheap as 64/8, with the objects' outlines
+  // at 2.25x the pixels. (8-pixel patches learnt shapes no better in 600 steps.)
   c.vision.image_size = 96;
   c.vision.patch_size = 12;
   c.vision.enc = {128, 512, 4, 4, 1e-5, "quick_gelu"};

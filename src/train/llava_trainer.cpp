@@ -268,22 +268,22 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
   lo.prefix = "vision_model.";
   nn::load_weights(*model->vision_tower, clip_ck, lo);
 
-  // Frozen tower: its features are computed once.
+  // The tower's inputs, and its features while it is frozen (computed once).
   nlohmann::json processor = io::read_json(clip_dir + "/preprocessor_config.json");
-  at::Tensor tower;
+  at::Tensor pixels, tower;
   {
     at::NoGradGuard ng;
-    std::vector<at::Tensor> parts;
+    std::vector<at::Tensor> px, parts;
     std::unique_ptr<Progress> progress;
     if (rank == 0) progress = std::make_unique<Progress>("encoding images", static_cast<int64_t>(data.images.size()));
-    for (size_t i = 0; i < data.images.size(); i += 64) {
-      std::vector<at::Tensor> px;
-      for (size_t j = i; j < std::min(data.images.size(), i + 64); ++j) {
-        auto pv = image::preprocess(data.images[j], processor);
-        px.push_back(at::from_blob(pv.data.data(), {pv.channels, pv.height, pv.width}, at::kFloat).clone());
-      }
-      parts.push_back(model->tower_features(at::stack(px)));
-      if (progress) progress->step(static_cast<int64_t>(px.size()));
+    for (const auto& im : data.images) {
+      auto pv = image::preprocess(im, processor);
+      px.push_back(at::from_blob(pv.data.data(), {pv.channels, pv.height, pv.width}, at::kFloat).clone());
+    }
+    if (!px.empty()) pixels = at::stack(px);
+    for (int64_t i = 0; i < static_cast<int64_t>(px.size()); i += 64) {
+      parts.push_back(model->tower_features(pixels.slice(0, i, i + 64)));
+      if (progress) progress->step(parts.back().size(0));
     }
     if (progress) progress->finish();
     if (!parts.empty()) tower = at::cat(parts);
@@ -295,19 +295,22 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
   for (const auto& s : data.captions) captions.push_back(builder.chat(s));
   for (const auto& s : data.instruct) instruct.push_back(builder.chat(s));
   auto& lm = *model->language_model;
+  bool tower_trains = false;
   auto embed = [&](const Batch& b) {
     at::Tensor e = lm.model->embed(b.ids);
     if (b.images.numel() == 0) return e;
-    at::Tensor feats = model->multi_modal_projector(tower.index_select(0, b.images));
+    at::Tensor t = tower_trains ? model->tower_features(pixels.index_select(0, b.images)) : tower.index_select(0, b.images);
+    at::Tensor feats = model->multi_modal_projector(t);
     return e.masked_scatter((b.ids == kImage).unsqueeze(-1), feats);
   };
   auto stage = [&](const char* name, torch::nn::Module& module, const std::vector<Example>& examples, int64_t batch,
-                   TrainOptions opts, uint64_t seed_offset) {
+                   TrainOptions opts, uint64_t seed_offset, const nlohmann::json& extra_arch) {
     if (examples.empty()) fail("LLaVA stage {}: no training samples", name);
     if (batch % world != 0) fail("the batch size {} must divide by the {} processes", batch, world);
     if (opts.checkpoint_dir.empty()) opts.checkpoint_dir = out_dir + "/checkpoint-" + name;
     opts.what = std::string("llava ") + name;
     nlohmann::json arch = {{"stage", name}, {"llava", models::llava::to_json(cfg)}};
+    arch.update(extra_arch);
     TrainLoop loop(module, arch, opts, dist);
     auto buckets = length_buckets(examples);
     return loop.run(
@@ -321,14 +324,19 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
   // Language-model pre-training on the world's text.
   set_trainable(*model, false);
   set_trainable(lm, true);
-  stage("lm", lm, texts, recipe.lm_batch, recipe.lm, 1);
+  stage("lm", lm, texts, recipe.lm_batch, recipe.lm, 1, nlohmann::json::object());
   // Stage 1: feature alignment, the projector alone.
   set_trainable(lm, false);
   set_trainable(*model->multi_modal_projector, true);
-  stage("align", *model, captions, recipe.align_batch, recipe.align, 2);
-  // Stage 2: visual instruction tuning, projector + LLM.
+  stage("align", *model, captions, recipe.align_batch, recipe.align, 2, nlohmann::json::object());
+  // Stage 2: visual instruction tuning, projector + LLM (+ the tower when asked).
   set_trainable(lm, true);
-  TrainResult result = stage("instruct", *model, instruct, recipe.instruct_batch, recipe.instruct, 3);
+  if (recipe.tune_vision) {
+    set_trainable(*model->vision_tower, true);
+    tower_trains = true;
+  }
+  TrainResult result = stage("instruct", *model, instruct, recipe.instruct_batch, recipe.instruct, 3,
+                              {{"tune_vision", recipe.tune_vision}});
   set_trainable(*model, false);
 
   if (rank == 0) {
@@ -343,6 +351,7 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
                            {"seed", recipe.seed},
                            {"processes", world},
                            {"vision_tower", clip_dir},
+                           {"tune_vision", recipe.tune_vision},
                            {"steps", {{"lm", recipe.lm.steps}, {"align", recipe.align.steps}, {"instruct", recipe.instruct.steps}}},
                            {"samples", {{"texts", texts.size()}, {"captions", captions.size()}, {"instruct", instruct.size()}}},
                            {"rank_checksums", result.rank_checksums}})

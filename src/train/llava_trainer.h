@@ -38,6 +38,9 @@ struct LlavaRecipe {
   TrainOptions lm, align, instruct;
   int64_t lm_batch = 32, align_batch = 32, instruct_batch = 16;
   uint64_t seed = 0;
+  // Stage 2 also tunes the vision tower (as LLaVA-NeXT / OneVision do), for towers whose
+  // contrastive training left out what the instructions ask about.
+  bool tune_vision = false;
 };
 
 // A small Llama for the generated world (about 2M parameters).

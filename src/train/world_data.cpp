@@ -1,6 +1,7 @@
 #include "train/world_data.h"
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 
 #include "image/decode.h"
@@ -36,6 +37,8 @@ LoadedSplit load_train_split(const std::string& data_dir, int64_t max_images) {
   progress.finish();
   return l;
 }
+
+constexpr size_t kPopePerImage = 4;
 
 nlohmann::json text_part(const std::string& t) { return {{"type", "text"}, {"text", t}}; }
 
@@ -103,16 +106,20 @@ LlavaData world_llava_data(const std::string& data_dir, int64_t max_images) {
     }
     if (i >= 0) d.instruct.push_back({i, messages});
   }
-  auto short_answers = [&](const std::vector<world::QuestionRecord>& qs) {
-    for (const auto& q : qs) {
-      d.texts.push_back(q.question + " " + q.answer);
-      if (int64_t i = image_of(q.image_id); i >= 0)
-        d.instruct.push_back({i, nlohmann::json::array({image_question(q.question + " " + kShortAnswerPrompt),
-                                                        assistant(q.answer)})});
-    }
+  auto add_short = [&](const world::QuestionRecord& q) {
+    d.texts.push_back(q.question + " " + q.answer);
+    if (int64_t i = image_of(q.image_id); i >= 0)
+      d.instruct.push_back({i, nlohmann::json::array({image_question(q.question + " " + kShortAnswerPrompt),
+                                                      assistant(q.answer)})});
   };
-  short_answers(l.split.vqa);
-  short_answers(l.split.pope);
+  for (const auto& q : l.split.vqa) add_short(q);
+  // POPE asks ~20 questions per image: a few per image, half yes and half no, spread over
+  // its random / popular / adversarial parts, keep it from dominating stage 2.
+  std::map<int64_t, std::pair<std::vector<const world::QuestionRecord*>, std::vector<const world::QuestionRecord*>>> pope;
+  for (const auto& q : l.split.pope) (q.answer == "yes" ? pope[q.image_id].first : pope[q.image_id].second).push_back(&q);
+  for (const auto& [id, yes_no] : pope)
+    for (const auto* list : {&yes_no.first, &yes_no.second})
+      for (size_t k = 0; k < kPopePerImage / 2 && k < list->size(); ++k) add_short(*(*list)[k * list->size() / (kPopePerImage / 2)]);
   d.images = std::move(l.images);
   return d;
 }

@@ -35,7 +35,6 @@ at::Tensor LlavaForConditionalGenerationImpl::image_features(const at::Tensor& p
 at::Tensor LlavaForConditionalGenerationImpl::tower_features(const at::Tensor& pixel_values) {
   if (pixel_values.dim() != 4 || pixel_values.size(1) != cfg.vision.num_channels)
     fail("llava: pixel_values must be [N, {}, H, W]", cfg.vision.num_channels);
-  at::NoGradGuard no_grad;
   std::vector<int64_t> layers = cfg.resolved_feature_layers();
   // Only the layers up to the deepest one read are run (-2 skips the last layer).
   int64_t deepest = *std::max_element(layers.begin(), layers.end());

@@ -30,7 +30,7 @@ struct LlavaForConditionalGenerationImpl : torch::nn::Module {
   // pixel_values [N, 3, H, W] -> projected features [N, features_per_image, text hidden].
   at::Tensor image_features(const at::Tensor& pixel_values);
   // The vision tower's selected hidden states, before the projector [N, features, vision
-  // hidden] (no autograd: the tower is frozen in LLaVA's recipe).
+  // hidden]; with autograd unless the caller disables it (training may tune the tower).
   at::Tensor tower_features(const at::Tensor& pixel_values);
 
   // input_ids [1, L] whose image-token slots (config image_token_index) number exactly
