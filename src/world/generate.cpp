@@ -84,30 +84,24 @@ ImageOutput build_image(const Scene& s, const PairCounts& popularity) {
                         {"sentence", r.sentence}});
     add_words(r.sentence, out.words);
   }
-  out.vqa = json::array();
-  for (size_t k = 0; k < text.vqa.size(); ++k) {
-    const auto& q = text.vqa[k];
-    out.vqa.push_back({{"question_id", s.index * 100 + int64_t(k)},
-                       {"image_id", s.index},
-                       {"image", file},
-                       {"question", q.question},
-                       {"answer", q.answer},
-                       {"type", q.type}});
-    add_words(q.question, out.words);
-    add_words(q.answer, out.words);
-  }
-  out.pope = json::array();
-  for (size_t k = 0; k < text.pope.size(); ++k) {
-    const auto& q = text.pope[k];
-    out.pope.push_back({{"question_id", s.index * 100 + int64_t(k)},
-                        {"image_id", s.index},
-                        {"image", file},
-                        {"question", q.question},
-                        {"answer", q.answer},
-                        {"pope_type", q.pope_type}});
-    add_words(q.question, out.words);
-    add_words(q.answer, out.words);
-  }
+  // VQA and POPE entries differ only in the name of their type field.
+  auto questions = [&](const auto& items, const char* type_key, auto type_of) {
+    json list = json::array();
+    for (size_t k = 0; k < items.size(); ++k) {
+      const auto& q = items[k];
+      list.push_back({{"question_id", s.index * 100 + int64_t(k)},
+                      {"image_id", s.index},
+                      {"image", file},
+                      {"question", q.question},
+                      {"answer", q.answer},
+                      {type_key, type_of(q)}});
+      add_words(q.question, out.words);
+      add_words(q.answer, out.words);
+    }
+    return list;
+  };
+  out.vqa = questions(text.vqa, "type", [](const VqaItem& q) { return q.type; });
+  out.pope = questions(text.pope, "pope_type", [](const PopeItem& q) { return q.pope_type; });
   out.instruct = json::array();
   for (const auto& sample : text.instruct) {
     json turns = json::array();

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "../common/temp_dir.h"
+
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
 
@@ -13,18 +15,12 @@ namespace fs = std::filesystem;
 using namespace argus::text;
 
 namespace {
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_bpe_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 const std::vector<std::string> kWords = {"red", "circle", "circles", "green", "square", "is", "there", "a",
                                          "yes", "no", "USER", "ASSISTANT", "3", "?", ":", "."};
 }  // namespace
 
 TEST(BpeTrainer, ClipFilesMakeEveryWordOneToken) {
-  std::string dir = temp_dir("clip");
+  std::string dir = argus::test::fresh_temp_dir("bpe_clip");
   write_clip_bpe(train_clip_bpe(kWords), dir);
   auto tok = load_tokenizer(dir);
   auto ids = tok->encode("a red circle is there", true);
@@ -38,7 +34,7 @@ TEST(BpeTrainer, ClipFilesMakeEveryWordOneToken) {
 }
 
 TEST(BpeTrainer, ByteLevelTokenizerKeepsWordsWholeAndSpecialsAtomic) {
-  std::string dir = temp_dir("bl");
+  std::string dir = argus::test::fresh_temp_dir("bpe_bl");
   auto j = byte_level_tokenizer_json(kWords, {"<unk>", "<s>", "</s>", "<pad>", "<image>"});
   std::ofstream(dir + "/tokenizer.json") << j.dump();
   auto tok = load_tokenizer(dir);

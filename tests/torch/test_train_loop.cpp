@@ -9,6 +9,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include "../common/error_of.h"
+#include "../common/temp_dir.h"
 #include "train/lr_schedule.h"
 #include "train/train_loop.h"
 
@@ -18,12 +19,6 @@ using namespace argus::train;
 
 namespace {
 
-std::string temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_train_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
-}
 
 // A regression problem whose batch depends only on the step, as the loop requires.
 StepFn regression(torch::nn::Linear& lin, int64_t fail_at = -1, bool nan_at_fail = false) {
@@ -67,7 +62,7 @@ TEST(LrSchedule, WarmsUpThenDecaysToItsFloor) {
 
 TEST(TrainLoop, LearnsAndWritesACheckpoint) {
   auto lin = make_linear();
-  std::string dir = temp_dir("learn");
+  std::string dir = argus::test::fresh_temp_dir("train_learn");
   TrainOptions o = options(dir + "/ckpt");
   o.steps = 80;
   o.lr = 0.3;
@@ -81,7 +76,7 @@ TEST(TrainLoop, LearnsAndWritesACheckpoint) {
 }
 
 TEST(TrainLoop, AKilledRunResumesFromItsLastCheckpointBitForBit) {
-  std::string dir = temp_dir("resume");
+  std::string dir = argus::test::fresh_temp_dir("train_resume");
   auto straight = make_linear();
   TrainLoop(*straight, {{"arch", "linear4"}}, options(dir + "/a"), nullptr).run(regression(straight), GradReduction::Mean);
 
@@ -103,7 +98,7 @@ TEST(TrainLoop, AKilledRunResumesFromItsLastCheckpointBitForBit) {
 
 TEST(TrainLoop, ANonFiniteLossStopsNamingTheStep) {
   auto lin = make_linear();
-  std::string dir = temp_dir("nan");
+  std::string dir = argus::test::fresh_temp_dir("train_nan");
   TrainLoop loop(*lin, {{"arch", "linear4"}}, options(dir + "/ckpt"), nullptr);
   std::string err = test::error_of([&] { loop.run(regression(lin, 5, true), GradReduction::Mean); });
   EXPECT_NE(err.find("nan at step 5"), std::string::npos) << err;
@@ -112,7 +107,7 @@ TEST(TrainLoop, ANonFiniteLossStopsNamingTheStep) {
 }
 
 TEST(TrainLoop, RefusesToResumeAnotherArchitecturesCheckpoint) {
-  std::string dir = temp_dir("arch");
+  std::string dir = argus::test::fresh_temp_dir("train_arch");
   auto a = make_linear();
   TrainLoop(*a, {{"arch", "linear4"}}, options(dir + "/ckpt"), nullptr).run(regression(a), GradReduction::Mean);
   auto b = make_linear();
