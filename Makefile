@@ -1,7 +1,7 @@
 # Newcomer entry points:  `make run`  (install, build, run the main job)
 #                         `make test` (install, build, run every test)
 BUILD ?= build
-ARGS ?= classify --model ../shared/fixtures/clip --image ../shared/assets/images/dog.jpg --label dog --label truck --label diagram
+ARGS ?= ask --image docs/images/world/scene.png "how many orange shapes are there? answer the question using a single word or phrase."
 
 .PHONY: deps build run test bench clean
 deps:

@@ -59,6 +59,33 @@ TEST_F(WorldCli, DataParallelTrainingMatchesOneProcessWithTheSameGlobalBatch) {
   EXPECT_NE(a[0], a[3]);  // it trained
 }
 
+TEST_F(WorldCli, AKilledTrainingResumesFromItsLastCheckpointAndEndsTheSame) {
+  auto args = [&](const std::string& out) {
+    return std::vector<std::string>{"world", "train", "--data", root_ + "/data", "--out", out, "--only", "clip",
+                                    "--steps", "40", "--batch", "16", "--seed", "5", "--save-every", "5"};
+  };
+  auto straight = run_cli(args(root_ + "/straight"));
+  ASSERT_EQ(straight.rc, 0) << straight.err;
+
+  // SIGKILL the run as soon as its first checkpoint is on disk.
+  std::string cmd = argus::test::shell_quote(ARGUS_BINARY) + " --threads 1";
+  for (const auto& a : args(root_ + "/killed")) cmd += " " + argus::test::shell_quote(a);
+  cmd += " >/dev/null 2>&1 & pid=$!; while [ ! -f " + root_ + "/killed/clip/checkpoint/trainer_state.json ]; do "
+         "sleep 0.02; kill -0 $pid 2>/dev/null || break; done; kill -9 $pid; wait $pid";
+  std::system(cmd.c_str());
+  ASSERT_TRUE(fs::exists(root_ + "/killed/clip/checkpoint/trainer_state.json"));
+  ASSERT_FALSE(fs::exists(root_ + "/killed/clip/model.safetensors")) << "the run finished before the kill";
+
+  auto resumed = run_cli(args(root_ + "/killed"));
+  ASSERT_EQ(resumed.rc, 0) << resumed.err;
+  int64_t from = resumed.json()["resumed_from"];
+  EXPECT_GE(from, 5);
+  EXPECT_LT(from, 40);
+  EXPECT_EQ(from % 5, 0);
+  // Data order and optimizer state come back with the checkpoint: the same final weights.
+  EXPECT_EQ(resumed.json()["rank_checksums"], straight.json()["rank_checksums"]);
+}
+
 TEST_F(WorldCli, EvalReportsEveryMetricOfBothSplits) {
   auto t = train(root_ + "/eval", 1);
   ASSERT_EQ(t.rc, 0) << t.err;
