@@ -120,7 +120,13 @@ TEST(WorldScene, ShapesAreDistinguishable) {
     o.shape = Shape(k);
     o.cx = o.cy = 50;
     o.radius = 30;
-    masks.push_back(rasterise(o, 100, 100).bits);
+    // Each mask covers its own box (boxes differ by shape): place it on the full canvas.
+    const ShapeMask m = rasterise(o, 100, 100);
+    std::vector<uint8_t> canvas(100 * 100, 0);
+    for (int y = 0; y < m.height; ++y)
+      for (int x = 0; x < m.width; ++x)
+        canvas[static_cast<size_t>(y + m.y0) * 100 + (x + m.x0)] = m.bits[static_cast<size_t>(y) * m.width + x];
+    masks.push_back(std::move(canvas));
   }
   for (int a = 0; a < kNumShapes; ++a)
     for (int b = a + 1; b < kNumShapes; ++b) {
