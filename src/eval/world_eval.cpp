@@ -35,6 +35,16 @@ at::Tensor class_embeddings(engine::DualEncoder& enc, const std::vector<std::str
   return sum / sum.norm(2, -1, true);
 }
 
+std::string split_name(const world::WorldSplit& split) { return fs::path(split.dir).filename().string(); }
+
+// The images a run evaluates: the split's first `max_images` (0: all of them).
+std::vector<const world::ImageRecord*> evaluated_images(const world::WorldSplit& split, int64_t max_images) {
+  std::vector<const world::ImageRecord*> images;
+  for (const auto& im : split.images)
+    if (max_images <= 0 || static_cast<int64_t>(images.size()) < max_images) images.push_back(&im);
+  return images;
+}
+
 at::Tensor embed_images_batched(engine::DualEncoder& enc, const world::WorldSplit& split,
                                 const std::vector<const world::ImageRecord*>& images, const std::string& what) {
   std::vector<at::Tensor> parts;
@@ -51,14 +61,11 @@ at::Tensor embed_images_batched(engine::DualEncoder& enc, const world::WorldSpli
 
 }  // namespace
 
-nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& split_dir, int64_t max_images) {
+nlohmann::json evaluate_clip(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images) {
   auto enc = engine::DualEncoder::open(model_dir);
-  world::WorldSplit split = world::load_split(split_dir);
-  std::vector<const world::ImageRecord*> images;
-  for (const auto& im : split.images)
-    if (max_images <= 0 || static_cast<int64_t>(images.size()) < max_images) images.push_back(&im);
-  if (images.empty()) fail("{}: no images to evaluate", split_dir);
-  at::Tensor image_emb = embed_images_batched(*enc, split, images, "embedding " + fs::path(split_dir).filename().string());
+  std::vector<const world::ImageRecord*> images = evaluated_images(split, max_images);
+  if (images.empty()) fail("{}: no images to evaluate", split.dir);
+  at::Tensor image_emb = embed_images_batched(*enc, split, images, "embedding " + split_name(split));
 
   // Zero-shot: every single-object scene against all (colour, shape) names.
   std::vector<std::string> names;
@@ -90,7 +97,7 @@ nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& sp
   std::vector<std::string> queries;
   for (const auto* im : images) {
     auto it = captions_of.find(im->id);
-    if (it == captions_of.end() || it->second.empty()) fail("{}: image {} has no caption", split_dir, im->id);
+    if (it == captions_of.end() || it->second.empty()) fail("{}: image {} has no caption", split.dir, im->id);
     queries.push_back(it->second.front());
   }
   std::vector<at::Tensor> text_parts;
@@ -124,13 +131,11 @@ std::string normalise_answer(std::string s) {
 
 }  // namespace
 
-nlohmann::json evaluate_llava(const std::string& model_dir, const std::string& split_dir, int64_t max_images) {
+nlohmann::json evaluate_llava(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images) {
   auto model = tasks::ChatModel::open(model_dir);
   auto tmpl = text::ChatTemplate::for_model(model_dir);
-  world::WorldSplit split = world::load_split(split_dir);
   std::set<int64_t> kept;
-  for (const auto& im : split.images)
-    if (max_images <= 0 || static_cast<int64_t>(kept.size()) < max_images) kept.insert(im.id);
+  for (const auto* im : evaluated_images(split, max_images)) kept.insert(im->id);
   tasks::GenerateOptions opts;
   opts.max_new_tokens = 8;
   opts.eos_ids = model->eos_ids();
@@ -148,7 +153,7 @@ nlohmann::json evaluate_llava(const std::string& model_dir, const std::string& s
   int64_t questions = 0;
   for (const auto* list : {&split.vqa, &split.pope})
     for (const auto& q : *list) questions += kept.count(q.image_id);
-  Progress progress("asking " + fs::path(split_dir).filename().string(), questions);
+  Progress progress("asking " + split_name(split), questions);
   for (const auto& q : split.vqa) {
     if (!kept.count(q.image_id)) continue;
     bool ok = ask(q);
@@ -178,7 +183,8 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
   if (!fs::exists(fs::path(o.data_dir) / "world.json")) fail("{}: not a generated world (no world.json)", o.data_dir);
   nlohmann::json out = {{"splits", nlohmann::json::object()}};
   for (const auto& split : o.splits) {
-    std::string split_dir = (fs::path(o.data_dir) / split).string();
+    // Read once; both evaluators ask about the same images.
+    const world::WorldSplit data = world::load_split((fs::path(o.data_dir) / split).string());
     nlohmann::json m = {{"zero_shot_acc", nullptr}, {"retrieval_r1", nullptr}, {"vqa_acc", nullptr},
                         {"vqa_by_type", nullptr},   {"pope_acc", nullptr},     {"det_ap50", nullptr},
                         {"point_miou", nullptr},    {"refer_iou", nullptr}};
@@ -189,9 +195,9 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
       part.erase("counts");
       m.update(part);
     };
-    if (fs::exists(fs::path(clip_dir) / "config.json")) merge(evaluate_clip(clip_dir, split_dir, o.max_images));
+    if (fs::exists(fs::path(clip_dir) / "config.json")) merge(evaluate_clip(clip_dir, data, o.max_images));
     std::string llava_dir = (fs::path(o.models_dir) / "llava").string();
-    if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, split_dir, o.max_images));
+    if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, data, o.max_images));
     m["counts"] = counts;
     out["splits"][split] = m;
   }

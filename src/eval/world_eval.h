@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "world/load.h"
+
 namespace argus::eval {
 
 struct WorldEvalOptions {
@@ -21,12 +23,12 @@ struct WorldEvalOptions {
 //  "pope_acc":…,"det_ap50":…,"point_miou":…,"refer_iou":…,"counts":{…}}, "openset":{…}}}
 nlohmann::json evaluate_world(const WorldEvalOptions& o);
 
-// The CLIP metrics of one split directory: zero-shot (colour, shape) classification of the
-// single-object scenes and text->image retrieval R@1.
-nlohmann::json evaluate_clip(const std::string& model_dir, const std::string& split_dir, int64_t max_images = 0);
+// The CLIP metrics of one split: zero-shot (colour, shape) classification of the
+// single-object scenes and text->image retrieval R@1, over its first `max_images` (0: all).
+nlohmann::json evaluate_clip(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
 
 // The LLaVA metrics of one split: VQA exact match (overall and by question type) and
 // POPE yes/no accuracy, asked with LLaVA-1.5's short-answer instruction, greedy decoding.
-nlohmann::json evaluate_llava(const std::string& model_dir, const std::string& split_dir, int64_t max_images = 0);
+nlohmann::json evaluate_llava(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
 
 }  // namespace argus::eval

@@ -7,11 +7,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
-#include "image/preprocess.h"
 #include "models/clip/clip_model.h"
 #include "nn/tensor_io.h"
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
+#include "train/image_batch.h"
 #include "train/init_weights.h"
 #include "util/error.h"
 
@@ -49,15 +49,6 @@ TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tok
     len[i] = static_cast<int64_t>(rows[i].size());
   }
   return t;
-}
-
-at::Tensor preprocess_all(const std::vector<image::Image>& images, const nlohmann::json& processor) {
-  std::vector<at::Tensor> items;
-  for (const auto& im : images) {
-    auto pv = image::preprocess(im, processor);
-    items.push_back(at::from_blob(pv.data.data(), {pv.channels, pv.height, pv.width}, at::kFloat).clone());
-  }
-  return at::stack(items);
 }
 
 void save_model_dir(models::clip::ClipModel& m, const text::ClipBpeFiles& tok, const nlohmann::json& processor,
@@ -131,7 +122,7 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
   models::clip::ClipModel model(arch);
   init_weights(*model, std::max(arch.text.enc.layers, arch.vision.enc.layers));
 
-  at::Tensor pixels = preprocess_all(data.images, processor);
+  at::Tensor pixels = preprocess_images(data.images, processor);
   TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings);
   const int64_t n = pixels.size(0), local = batch / world;
 

@@ -6,7 +6,6 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
-#include "image/preprocess.h"
 #include "image/processor_config.h"
 #include "io/checkpoint.h"
 #include "io/json_file.h"
@@ -17,6 +16,7 @@
 #include "text/bpe_trainer.h"
 #include "text/chat_template.h"
 #include "text/tokenizer.h"
+#include "train/image_batch.h"
 #include "train/init_weights.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -268,25 +268,22 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
   lo.prefix = "vision_model.";
   nn::load_weights(*model->vision_tower, clip_ck, lo);
 
-  // The tower's inputs, and its features while it is frozen (computed once).
+  // The tower's features, computed once while it is frozen; its inputs are kept only
+  // when stage 2 tunes it.
   nlohmann::json processor = io::read_json(clip_dir + "/preprocessor_config.json");
-  at::Tensor pixels, tower;
-  {
+  at::Tensor pixels = data.images.empty() ? at::Tensor() : preprocess_images(data.images, processor), tower;
+  if (pixels.defined()) {
     at::NoGradGuard ng;
-    std::vector<at::Tensor> px, parts;
+    std::vector<at::Tensor> parts;
     std::unique_ptr<Progress> progress;
-    if (rank == 0) progress = std::make_unique<Progress>("encoding images", static_cast<int64_t>(data.images.size()));
-    for (const auto& im : data.images) {
-      auto pv = image::preprocess(im, processor);
-      px.push_back(at::from_blob(pv.data.data(), {pv.channels, pv.height, pv.width}, at::kFloat).clone());
-    }
-    if (!px.empty()) pixels = at::stack(px);
-    for (int64_t i = 0; i < static_cast<int64_t>(px.size()); i += 64) {
+    if (rank == 0) progress = std::make_unique<Progress>("encoding images", pixels.size(0));
+    for (int64_t i = 0; i < pixels.size(0); i += 64) {
       parts.push_back(model->tower_features(pixels.slice(0, i, i + 64)));
       if (progress) progress->step(parts.back().size(0));
     }
     if (progress) progress->finish();
-    if (!parts.empty()) tower = at::cat(parts);
+    tower = at::cat(parts);
+    if (!recipe.tune_vision) pixels = at::Tensor();
   }
 
   ExampleBuilder builder(*tok, tmpl, cfg.features_per_image(), cfg.text.max_position_embeddings);

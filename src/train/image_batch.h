@@ -1,0 +1,15 @@
+// Decoded images -> one [N, 3, H, W] float tensor through a checkpoint's image processor,
+// as the recipes feed their towers.
+#pragma once
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <nlohmann/json.hpp>
+
+#include "image/image.h"
+
+namespace argus::train {
+
+at::Tensor preprocess_images(const std::vector<image::Image>& images, const nlohmann::json& processor);
+
+}  // namespace argus::train
