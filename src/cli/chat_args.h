@@ -13,13 +13,13 @@
 namespace argus::cli {
 
 struct ChatArgs {
-  std::string model, chat_template;
+  std::string model, lora, chat_template;
   std::vector<std::string> images;
   bool pad_square = false;
   tasks::GenerationSettings gen;
 };
 
-// --model, --image (described by `image_help`), --chat-template, --pad-square and the
+// --model, --lora, --image (described by `image_help`), --chat-template, --pad-square and the
 // generation flags.
 void add_chat_flags(CLI::App* cmd, ChatArgs& a, const char* image_help);
 

@@ -57,7 +57,7 @@ std::vector<int64_t> parse_ids(const std::string& s) {
 void add_generate(CLI::App& app) {
   auto* cmd = app.add_subcommand("generate", "Generate tokens from prompt token ids (LLMs and LLaVA)");
   struct Opts {
-    std::string model, prompt_ids, logits_out;
+    std::string model, lora, prompt_ids, logits_out;
     std::vector<std::string> images;
     bool json = false, pad_square = false;
     tasks::GenerationSettings gen;
@@ -65,6 +65,7 @@ void add_generate(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   o->gen.max_tokens = 32;
   cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava checkpoint directory")->required();
+  cmd->add_option("--lora", o->lora, "PEFT LoRA adapter directory, folded into the weights at load");
   cmd->add_option("--image", o->images, "image for the prompt's image tokens, in order (repeatable)");
   cmd->add_option("--prompt-ids", o->prompt_ids,
                   "comma-separated prompt ids; an image is one image-token id or as many as it has features")
@@ -75,7 +76,7 @@ void add_generate(CLI::App& app) {
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
     std::vector<int64_t> ids = parse_ids(o->prompt_ids);
-    auto model = tasks::ChatModel::open(o->model, o->gen.dtype);
+    auto model = tasks::ChatModel::open(o->model, o->gen.dtype, o->lora);
     tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);
     if (o->pad_square) model->pad_to_square = true;
     std::vector<at::Tensor> feats;

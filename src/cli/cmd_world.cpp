@@ -44,7 +44,7 @@ void add_world_generate(CLI::App* world) {
 
 struct TrainFlags {
   std::string data, out = "models/world", only = "all";
-  int64_t steps = 0, lm_steps = 0, align_steps = 0, batch = 0, save_every = 100, max_images = 0;
+  int64_t steps = 0, lm_steps = 0, align_steps = 0, batch = 0, save_every = 100, max_images = 0, lora = 0;
   double lr = 0;
   uint64_t seed = 0;
   int nproc = 1;
@@ -60,6 +60,9 @@ void add_world_train(CLI::App* world) {
   cmd->add_option("--lm-steps", o->lm_steps, "LLaVA's language-model pre-training steps (default steps/5)");
   cmd->add_option("--align-steps", o->align_steps, "LLaVA's stage-1 alignment steps (default steps/10)");
   cmd->add_option("--batch", o->batch, "global batch size (default: the recipe's)");
+  cmd->add_option("--lora", o->lora, "LLaVA stage 2 with rank-R LoRA adapters on the LLM instead of tuning it in full "
+                                     "(writes llava/lora, the PEFT adapter, and llava/lora-base, its base)")
+      ->check(CLI::Range(int64_t{0}, int64_t{4096}));
   cmd->add_option("--lr", o->lr, "peak learning rate (default: the recipe's)");
   cmd->add_option("--seed", o->seed, "initialisation and data-order seed");
   cmd->add_option("--save-every", o->save_every, "steps between resumable checkpoints");
@@ -109,6 +112,7 @@ void add_world_train(CLI::App* world) {
       // The world CLIP's contrastive training leaves its tower shape-blind (measured: the
       // text embeddings of "a red circle" and "a red square" coincide), so stage 2 tunes it.
       r.tune_vision = true;
+      r.lora_rank = o->lora;
       int64_t steps = o->steps > 0 ? o->steps : 1500;
       auto set = [&](train::TrainOptions& t, int64_t n, double lr) {
         t.steps = n;

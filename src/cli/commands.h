@@ -25,6 +25,7 @@ void add_ask(CLI::App& app);
 void add_chat(CLI::App& app);
 void add_serve(CLI::App& app);  // HTTP server
 void add_world(CLI::App& app);  // generated world: generate, train, eval
+void add_lora(CLI::App& app);   // `lora merge`
 
 // The arguments this process was started with (without the program name): a
 // data-parallel launch starts its workers with the same command.

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   argus::cli::add_chat(app);
   argus::cli::add_serve(app);
   argus::cli::add_world(app);
+  argus::cli::add_lora(app);
   argus::cli::set_command_line(argc, argv);
   try {
     app.parse(argc, argv);

@@ -6,6 +6,7 @@
 
 #include "nn/onednn_matmul.h"
 #include "nn/uninitialized.h"
+#include "util/error.h"
 
 namespace argus::nn {
 
@@ -46,6 +47,41 @@ bool DenseImpl::packed_for(const at::Tensor& x) const {
 }
 
 at::Tensor DenseImpl::forward(const at::Tensor& x) {
+  at::Tensor y = base_forward(x);
+  if (lora_A) y = y + lora_B->forward(lora_A->forward(x.to(lora_A->weight.scalar_type()))).to(y.scalar_type()) * lora_scaling;
+  return y;
+}
+
+void DenseImpl::add_lora(int64_t rank, double scaling) {
+  if (lora_A) fail("this layer already has a LoRA adapter");
+  if (rank <= 0) fail("the LoRA rank must be positive, not {}", rank);
+  at::NoGradGuard ng;
+  // float32 whatever the base weight's dtype: adapters are small, and bf16 updates lose the
+  // low-order bits a rank-r correction lives in.
+  lora_A = register_module("lora_A", std::make_shared<DenseImpl>(weight.size(1), rank, false));
+  lora_B = register_module("lora_B", std::make_shared<DenseImpl>(rank, weight.size(0), false));
+  // Explicitly, as PEFT does: a model built under SkipInitGuard must not leave A unset.
+  torch::nn::init::kaiming_uniform_(lora_A->weight, std::sqrt(5.0));
+  lora_B->weight.zero_();
+  lora_scaling = scaling;
+}
+
+void DenseImpl::merge_lora() {
+  if (!lora_A) return;
+  {
+    at::NoGradGuard ng;
+    at::Tensor delta = at::matmul(lora_B->weight.to(at::kFloat), lora_A->weight.to(at::kFloat)) * lora_scaling;
+    weight.copy_((weight.to(at::kFloat) + delta).to(weight.scalar_type()));
+  }
+  unregister_module("lora_A");
+  unregister_module("lora_B");
+  lora_A.reset();
+  lora_B.reset();
+  lora_scaling = 0;
+  if (kernel_ != Kernel::Reference) pack(kernel_);  // the packed copy predates the merge
+}
+
+at::Tensor DenseImpl::base_forward(const at::Tensor& x) {
   if (!packed_for(x)) return at::linear(x, weight, bias);
   if (kernel_ == Kernel::Bf16) return at::linear(x.to(at::kBFloat16), packed_w_, packed_b_).to(x.scalar_type());
   if (x.scalar_type() != at::kFloat) return at::linear(x, weight, bias);

@@ -2,7 +2,9 @@
 // them) whose inference path can run on pre-packed oneDNN weights
 // (nn/onednn_matmul.h): on these CPUs oneDNN's brgemm beats the OpenBLAS path
 // LibTorch's at::linear takes, and bf16 (AVX512-BF16) is faster again. Training
-// and autograd use plain at::linear.
+// and autograd use plain at::linear. A LoRA adapter (nn/lora.h) may ride on top:
+// submodules lora_A [r, in] and lora_B [out, r], PEFT's names, adding
+// scaling * B(A(x)) to the output until merged into the weight.
 #pragma once
 #include <ATen/ATen.h>
 #include <torch/nn/module.h>
@@ -31,9 +33,19 @@ struct DenseImpl : torch::nn::Module, Packable {
   // True when forward() will use the packed weights for an input like this.
   bool packed_for(const at::Tensor& x) const;
 
+  // Adds a rank-r adapter initialised as PEFT does (A Kaiming-uniform, B zero: the
+  // layer's output is unchanged until B trains).
+  void add_lora(int64_t rank, double scaling);
+  bool has_lora() const { return lora_A != nullptr; }
+  // weight += scaling * B A, in the weight's dtype; the adapter is removed.
+  void merge_lora();
+
   at::Tensor weight, bias;
+  std::shared_ptr<DenseImpl> lora_A, lora_B;  // null without an adapter
+  double lora_scaling = 0;
 
  private:
+  at::Tensor base_forward(const at::Tensor& x);
   Kernel kernel_ = Kernel::Reference;
   std::shared_ptr<const PackedMatmul> packed_f32_;
   at::Tensor packed_w_, packed_b_;  // bf16 copies

@@ -10,13 +10,13 @@
 
 namespace argus::nn {
 
-namespace {
-
 std::string shape_str(at::IntArrayRef s) {
   std::ostringstream o;
   o << s;
   return o.str();
 }
+
+namespace {
 
 std::string list_some(const std::vector<std::string>& names) {
   std::string out;

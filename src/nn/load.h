@@ -36,4 +36,7 @@ std::function<std::string(const std::string&)> rename_table(
 
 int64_t parameter_count(const torch::nn::Module& module);
 
+// "[2, 3]", for error messages.
+std::string shape_str(at::IntArrayRef s);
+
 }  // namespace argus::nn

@@ -12,6 +12,7 @@
 #include "models/clip/clip_config.h"
 #include "models/llava/llava_model.h"
 #include "nn/load.h"
+#include "nn/lora.h"
 #include "nn/tensor_io.h"
 #include "text/bpe_trainer.h"
 #include "text/chat_template.h"
@@ -326,33 +327,56 @@ TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& v
   set_trainable(lm, false);
   set_trainable(*model->multi_modal_projector, true);
   stage("align", *model, captions, recipe.align_batch, recipe.align, 2, nlohmann::json::object());
-  // Stage 2: visual instruction tuning, projector + LLM (+ the tower when asked).
-  set_trainable(lm, true);
+  auto write_model = [&](const std::string& dir, const nlohmann::json& recipe_record) {
+    fs::create_directories(dir);
+    nn::save_safetensors(dir + "/model.safetensors", hf_state_dict(*model));
+    std::ofstream(dir + "/config.json") << models::llava::to_json(cfg).dump(2);
+    std::ofstream(dir + "/generation_config.json")
+        << nlohmann::json({{"bos_token_id", kBos}, {"eos_token_id", kEos}, {"pad_token_id", kPad}}).dump(2);
+    std::ofstream(dir + "/preprocessor_config.json") << processor.dump(2);
+    write_tokenizer(tokenizer_json, dir);
+    std::ofstream(dir + "/argus_recipe.json") << recipe_record.dump(2);
+  };
+  nlohmann::json record = {{"recipe", "llava (lm pre-training, stage 1 alignment, stage 2 instruction tuning)"},
+                           {"seed", recipe.seed},
+                           {"processes", world},
+                           {"vision_tower", clip_dir},
+                           {"tune_vision", recipe.tune_vision},
+                           {"lora_rank", recipe.lora_rank},
+                           {"steps", {{"lm", recipe.lm.steps}, {"align", recipe.align.steps}, {"instruct", recipe.instruct.steps}}},
+                           {"samples", {{"texts", texts.size()}, {"captions", captions.size()}, {"instruct", instruct.size()}}}};
+
+  // Stage 2: visual instruction tuning, projector + LLM (+ the tower when asked); with
+  // LoRA the LLM stays frozen and low-rank adapters on its linear layers train instead.
+  nn::LoraConfig lora;
+  if (recipe.lora_rank > 0) {
+    if (rank == 0) write_model(out_dir + "/" + kLoraBaseDir, record);  // what the adapter applies to
+    lora.r = recipe.lora_rank;
+    lora.alpha = recipe.lora_alpha;
+    lora.target_modules = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    lora.modules_to_save = {"multi_modal_projector"};
+    if (recipe.tune_vision) lora.modules_to_save.push_back("vision_tower");
+    lora.base_model = out_dir + "/" + kLoraBaseDir;
+    nn::attach_lora(*model, lora, "language_model.");
+    for (auto& p : nn::lora_parameters(*model)) p.set_requires_grad(true);
+  } else {
+    set_trainable(lm, true);
+  }
   if (recipe.tune_vision) {
     set_trainable(*model->vision_tower, true);
     tower_trains = true;
   }
   TrainResult result = stage("instruct", *model, instruct, recipe.instruct_batch, recipe.instruct, 3,
-                              {{"tune_vision", recipe.tune_vision}});
+                              {{"tune_vision", recipe.tune_vision}, {"lora_rank", recipe.lora_rank}});
   set_trainable(*model, false);
 
   if (rank == 0) {
-    nn::save_safetensors(out_dir + "/model.safetensors", hf_state_dict(*model));
-    std::ofstream(out_dir + "/config.json") << models::llava::to_json(cfg).dump(2);
-    std::ofstream(out_dir + "/generation_config.json")
-        << nlohmann::json({{"bos_token_id", kBos}, {"eos_token_id", kEos}, {"pad_token_id", kPad}}).dump(2);
-    std::ofstream(out_dir + "/preprocessor_config.json") << processor.dump(2);
-    write_tokenizer(tokenizer_json, out_dir);
-    std::ofstream(out_dir + "/argus_recipe.json")
-        << nlohmann::json({{"recipe", "llava (lm pre-training, stage 1 alignment, stage 2 instruction tuning)"},
-                           {"seed", recipe.seed},
-                           {"processes", world},
-                           {"vision_tower", clip_dir},
-                           {"tune_vision", recipe.tune_vision},
-                           {"steps", {{"lm", recipe.lm.steps}, {"align", recipe.align.steps}, {"instruct", recipe.instruct.steps}}},
-                           {"samples", {{"texts", texts.size()}, {"captions", captions.size()}, {"instruct", instruct.size()}}},
-                           {"rank_checksums", result.rank_checksums}})
-               .dump(2);
+    record["rank_checksums"] = result.rank_checksums;
+    if (recipe.lora_rank > 0) {
+      nn::save_lora_adapter(*model, lora, out_dir + "/" + kLoraDir);
+      nn::merge_lora(*model);  // the main directory holds the merged model, ready to serve
+    }
+    write_model(out_dir, record);
   }
   if (dist) dist->barrier();
   return result;

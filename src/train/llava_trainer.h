@@ -41,7 +41,15 @@ struct LlavaRecipe {
   // Stage 2 also tunes the vision tower (as LLaVA-NeXT / OneVision do), for towers whose
   // contrastive training left out what the instructions ask about.
   bool tune_vision = false;
+  // > 0: stage 2 trains rank-r LoRA adapters on the LLM's linear layers (and the projector
+  // in full) instead of the whole LLM, as LLaVA-1.5's LoRA recipe does.
+  int64_t lora_rank = 0;
+  double lora_alpha = 16;
 };
+
+// With LoRA, beside the merged model in out_dir: the PEFT adapter, and the model it applies to.
+constexpr const char* kLoraDir = "lora";
+constexpr const char* kLoraBaseDir = "lora-base";
 
 // A small Llama for the generated world (about 2M parameters).
 models::llama::LlamaConfig small_llama_config();
@@ -50,7 +58,8 @@ models::llama::LlamaConfig small_llama_config();
 // "USER: <image>\n{text} ASSISTANT: {answer}</s>USER: ..."
 std::string llava_chat_template();
 
-// Trains the three stages and writes the model to `out_dir` (rank 0). `clip_dir` is a CLIP
+// Trains the three stages and writes the model to `out_dir` (rank 0; with LoRA also
+// out_dir/lora and out_dir/lora-base). `clip_dir` is a CLIP
 // checkpoint directory whose vision tower (and image processor) LLaVA uses, frozen.
 TrainResult train_llava(const LlavaData& data, const std::vector<std::string>& vocabulary, const std::string& clip_dir,
                         LlavaRecipe recipe, const std::string& out_dir, const std::shared_ptr<Distributed>& dist);

@@ -9,6 +9,7 @@
 
 #include "cli_runner.h"
 #include "io/json_file.h"
+#include "nn/tensor_io.h"
 
 namespace fs = std::filesystem;
 using argus::test::run_cli;
@@ -121,4 +122,38 @@ TEST_F(WorldCli, BadInputIsACleanError) {
 
   auto bad_nproc = run_cli({"world", "train", "--data", root_ + "/data", "--out", root_ + "/z", "--nproc", "0"});
   EXPECT_CLEAN_ERROR(bad_nproc, "--nproc");
+}
+
+TEST_F(WorldCli, LoraTrainingWritesAnAdapterThatAskAndMergeApplyToItsBase) {
+  const std::string out = root_ + "/lora";
+  auto c = train(out, 1);
+  ASSERT_EQ(c.rc, 0) << c.err;
+  auto l = run_cli({"world", "train", "--data", root_ + "/data", "--out", out, "--only", "llava", "--steps", "6",
+                    "--lm-steps", "2", "--align-steps", "2", "--batch", "8", "--lora", "4", "--lr", "0.01"});
+  ASSERT_EQ(l.rc, 0) << l.err;
+  const std::string llava = out + "/llava";
+  auto merged = run_cli({"lora", "merge", "--model", llava + "/lora-base", "--lora", llava + "/lora", "--out", out + "/m"});
+  ASSERT_EQ(merged.rc, 0) << merged.err;
+  EXPECT_NE(merged.err.find("merged 28 LoRA layers"), std::string::npos) << merged.err;  // 4 layers x 7
+
+  // The prompt's logits: the trained model, base + adapter at load, and the merged copy agree.
+  auto logits = [&](const std::vector<std::string>& model_flags, const std::string& file) {
+    std::vector<std::string> args = {"generate", "--prompt-ids", "1,4,20,21", "--image",
+                                     root_ + "/data/train/images/000000.png", "--max-tokens", "1",
+                                     "--logits-out", file};
+    args.insert(args.end(), model_flags.begin(), model_flags.end());
+    auto r = run_cli(args);
+    EXPECT_EQ(r.rc, 0) << r.err;
+    return argus::nn::load_safetensors(file).at("logits");
+  };
+  at::Tensor trained = logits({"--model", llava}, out + "/a.safetensors");
+  EXPECT_TRUE(at::allclose(logits({"--model", llava + "/lora-base", "--lora", llava + "/lora"}, out + "/b.safetensors"),
+                           trained, 1e-4, 1e-4));
+  EXPECT_TRUE(at::allclose(logits({"--model", out + "/m"}, out + "/c.safetensors"), trained, 1e-4, 1e-4));
+  EXPECT_FALSE(at::allclose(logits({"--model", llava + "/lora-base"}, out + "/d.safetensors"), trained, 1e-3, 1e-3));
+
+  auto not_adapter = run_cli({"ask", "--model", llava, "--lora", root_ + "/data", "hi"});
+  EXPECT_CLEAN_ERROR(not_adapter, "not a LoRA adapter directory");
+  auto exists = run_cli({"lora", "merge", "--model", llava + "/lora-base", "--lora", llava + "/lora", "--out", llava});
+  EXPECT_CLEAN_ERROR(exists, "not empty");
 }

@@ -7,7 +7,9 @@
 #include <filesystem>
 
 #include "../common/error_of.h"
+#include "nn/tensor_io.h"
 #include "tasks/chat/chat_completion.h"
+#include "tasks/lora_merge.h"
 #include "text/chat_template.h"
 #include "toy_data.h"
 #include "train/llava_trainer.h"
@@ -117,4 +119,62 @@ TEST_F(LlavaTrainer, ASampleWithTwoImagesIsRefusedNamingTheCount) {
     train::train_llava(d, toy_.words, root_ + "/clip", tiny_llava_recipe(root_ + "/bad"), root_ + "/bad", nullptr);
   });
   EXPECT_NE(err.find("2 <image> tokens"), std::string::npos) << err;
+}
+
+namespace {
+
+// The prompt's logits for the first toy image.
+at::Tensor toy_logits(tasks::ChatModel& m, const image::Image& im) {
+  auto ids = m.require_tokenizer("test").encode("USER: <image>\nwhat colour is the square? ASSISTANT:", true);
+  return m.prompt_logits(m.build_prompt(ids, {m.encode_image(im)}));
+}
+
+}  // namespace
+
+TEST_F(LlavaTrainer, LoraStageTwoTeachesTheTaskWithTheLlmFrozenAndItsAdapterReproducesTheModel) {
+  std::string out = root_ + "/llava-lora";
+  auto recipe = tiny_llava_recipe(out);
+  recipe.lora_rank = 4;
+  recipe.lora_alpha = 8;
+  recipe.instruct.lr = 1e-2;  // LoRA's usual higher rate
+  // The frozen LLM must already speak: its final norm and lm_head bound the logits LoRA can reach.
+  recipe.lm.steps = 200;
+  auto r = train::train_llava(toy_llava(toy_), toy_.words, root_ + "/clip", recipe, out, nullptr);
+  EXPECT_LT(r.losses.back(), 0.2 * r.losses.front()) << r.losses.front() << " -> " << r.losses.back();
+
+  // The merged model in `out` answers; the base LLM's weights were not trained, only the
+  // adapted layers moved.
+  auto merged = tasks::ChatModel::open(out);
+  auto tmpl = text::ChatTemplate::for_model(out);
+  tasks::GenerateOptions opts;
+  opts.max_new_tokens = 4;
+  opts.eos_ids = merged->eos_ids();
+  int right = 0;
+  for (size_t i = 0; i < toy_.data.images.size(); ++i) {
+    auto reply = tasks::complete_chat(*merged, tmpl, nlohmann::json::array({train::image_question("what colour is the square?")}),
+                                      {merged->encode_image(toy_.data.images[i])}, opts, {});
+    right += reply.text == " " + test::toy_colours()[i % 4];
+  }
+  EXPECT_GE(right, 15);
+  auto base_w = nn::load_safetensors(out + "/lora-base/model.safetensors");
+  auto merged_w = nn::load_safetensors(out + "/model.safetensors");
+  EXPECT_TRUE(at::equal(base_w.at("language_model.model.embed_tokens.weight"),
+                        merged_w.at("language_model.model.embed_tokens.weight")));
+  EXPECT_TRUE(at::equal(base_w.at("language_model.model.layers.0.input_layernorm.weight"),
+                        merged_w.at("language_model.model.layers.0.input_layernorm.weight")));
+  EXPECT_FALSE(at::allclose(base_w.at("language_model.model.layers.0.self_attn.q_proj.weight"),
+                            merged_w.at("language_model.model.layers.0.self_attn.q_proj.weight")));
+
+  // base + adapter, at load or merged on disk, is the merged model.
+  at::Tensor expected = toy_logits(*merged, toy_.data.images[0]);
+  auto with_adapter = tasks::ChatModel::open(out + "/lora-base", "auto", out + "/lora");
+  EXPECT_TRUE(at::allclose(toy_logits(*with_adapter, toy_.data.images[0]), expected, 1e-4, 1e-4));
+  auto without = tasks::ChatModel::open(out + "/lora-base");
+  EXPECT_FALSE(at::allclose(toy_logits(*without, toy_.data.images[0]), expected, 1e-2, 1e-2));
+  // 1 layer x (q, k, v, o, gate, up, down)
+  EXPECT_EQ(tasks::merge_lora_checkpoint(out + "/lora-base", out + "/lora", out + "/merged-again"), 7u);
+  auto again = tasks::ChatModel::open(out + "/merged-again");
+  EXPECT_TRUE(at::allclose(toy_logits(*again, toy_.data.images[0]), expected, 1e-4, 1e-4));
+  std::string err = test::error_of([&] { tasks::merge_lora_checkpoint(out + "/lora-base", out + "/lora", out); });
+  EXPECT_NE(err.find("not empty"), std::string::npos) << err;
 }

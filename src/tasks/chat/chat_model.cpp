@@ -6,6 +6,7 @@
 #include "io/checkpoint.h"
 #include "models/llava/llava_image.h"
 #include "models/llava/llava_load.h"
+#include "nn/lora.h"
 #include "tasks/chat/image_tokens.h"
 #include "util/error.h"
 
@@ -37,7 +38,7 @@ at::ScalarType weight_dtype(const io::Checkpoint& ck, const std::string& dtype) 
 
 }  // namespace
 
-std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::string& dtype) {
+std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::string& dtype, const std::string& lora) {
   auto ck = io::Checkpoint::open(dir);
   engine::ModelKind kind = engine::model_kind(ck);
   const at::ScalarType wd = weight_dtype(ck, dtype);
@@ -55,6 +56,13 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
   } else {
     fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2 or llava checkpoint", dir,
          kind.model_type, engine::family_name(kind.family));
+  }
+  if (!lora.empty()) {
+    nn::LoraAdapter adapter = nn::read_lora_adapter(lora);
+    if (m->has_vision())
+      nn::apply_lora_adapter(*m->llava_, adapter, models::llava::llava_key_name);
+    else
+      nn::apply_lora_adapter(*m->lm_, adapter, [](const std::string& k) { return k; });
   }
   m->eos_ids_ = read_eos_ids(ck);
   if (has_tokenizer_files(dir)) m->tok_ = text::load_tokenizer(dir);

@@ -32,7 +32,10 @@ class ChatModel {
   // (half the memory), or "auto": bfloat16 when the checkpoint is stored in 16 bits
   // (float16 becomes bfloat16: CPUs have no fast float16 matmul), else float32. So a
   // 16-bit checkpoint needs about its own size in memory, not twice that.
-  static std::unique_ptr<ChatModel> open(const std::string& dir, const std::string& dtype = "auto");
+  // `lora`: a PEFT LoRA adapter directory (nn/lora.h) folded into the weights at load,
+  // so it costs nothing per token.
+  static std::unique_ptr<ChatModel> open(const std::string& dir, const std::string& dtype = "auto",
+                                         const std::string& lora = "");
 
   const std::string& dir() const { return dir_; }
   const std::string& model_type() const { return model_type_; }

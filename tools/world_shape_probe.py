@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Can a small vision model learn the generated world's shapes on two CPU cores?
+
+A diagnostic for the default models (README, "The generated world"): it trains, with
+supervision, a vision model to name the shapes present in a scene (8-way multi-label)
+and reports single-object shape accuracy on the held-out split as it goes. `--arch vit`
+is the world CLIP's tower (pre-norm ViT, width 128, 4 layers, CLS readout); `--arch cnn`
+a 4-layer CNN for comparison. Measured (10,000 images, batch 96, lr 1e-3 / 5e-4):
+ViT patch 12 @ 96 px 0.15 after 600 steps, patch 8 0.25, patch 6 @ 72 px 0.27; CNN 0.60
+after 300 steps.
+
+  argus world generate --out /tmp/w10 --n 10000 --seed 1
+  /usr/bin/python3 tools/world_shape_probe.py --data /tmp/w10 --arch vit --patch 12 --steps 600
+"""
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+SHAPES = ["circle", "square", "triangle", "star", "hexagon", "pentagon", "diamond", "cross"]
+MEAN, STD = np.array([0.4815, 0.4578, 0.4082]), np.array([0.2686, 0.2613, 0.2758])
+
+
+def load(root, split, n, size):
+    d = json.load(open(f"{root}/{split}/instances.json"))
+    images = d["images"][:n]
+    index = {im["id"]: i for i, im in enumerate(images)}
+    labels = np.zeros((len(images), len(SHAPES)), np.float32)
+    objects = np.zeros(len(images), int)
+    for a in d["annotations"]:
+        if a["image_id"] in index:
+            labels[index[a["image_id"]], SHAPES.index(a["shape"])] = 1
+            objects[index[a["image_id"]]] += 1
+    pixels = np.stack([(np.asarray(Image.open(f"{root}/{split}/{im['file_name']}").convert("RGB")
+                                   .resize((size, size), Image.BICUBIC), np.float32) / 255 - MEAN) / STD
+                       for im in images]).transpose(0, 3, 1, 2)
+    return torch.tensor(pixels, dtype=torch.float32), torch.tensor(labels), objects
+
+
+class ViT(nn.Module):
+    def __init__(self, size, patch, width=128, layers=4):
+        super().__init__()
+        self.patch = nn.Conv2d(3, width, patch, patch, bias=False)
+        self.cls = nn.Parameter(torch.randn(width) * 0.02)
+        self.pos = nn.Parameter(torch.randn((size // patch) ** 2 + 1, width) * 0.02)
+        self.pre = nn.LayerNorm(width)
+        layer = nn.TransformerEncoderLayer(width, 4, 4 * width, 0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, layers)
+        self.post = nn.LayerNorm(width)
+        self.head = nn.Linear(width, len(SHAPES))
+
+    def forward(self, x):
+        x = self.patch(x).flatten(2).transpose(1, 2)
+        x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], 1) + self.pos
+        return self.head(self.post(self.encoder(self.pre(x))[:, 0]))
+
+
+def cnn():
+    def block(i, o):
+        return [nn.Conv2d(i, o, 3, 1, 1), nn.ReLU(), nn.MaxPool2d(2)]
+    return nn.Sequential(*block(3, 32), *block(32, 64), *block(64, 128), nn.Conv2d(128, 128, 3, 1, 1), nn.ReLU(),
+                         nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(128, len(SHAPES)))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", required=True)
+    p.add_argument("--arch", choices=["vit", "cnn"], default="vit")
+    p.add_argument("--patch", type=int, default=12)
+    p.add_argument("--size", type=int, default=96)
+    p.add_argument("--steps", type=int, default=600)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--images", type=int, default=10000)
+    p.add_argument("--threads", type=int, default=2)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    x_train, y_train, _ = load(a.data, "train", a.images, a.size)
+    x_test, y_test, objects = load(a.data, "heldout", 600, a.size)
+    single = objects == 1
+    model = ViT(a.size, a.patch) if a.arch == "vit" else cnn()
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.1)
+    start = time.time()
+    for step in range(a.steps):
+        for g in opt.param_groups:  # warm-up + cosine, as the trainers do
+            g["lr"] = a.lr * min(1, (step + 1) / 100) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
+        batch = torch.randint(0, len(x_train), (96,))
+        loss = F.binary_cross_entropy_with_logits(model(x_train[batch]), y_train[batch])
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        if step % 100 == 0 or step == a.steps - 1:
+            with torch.no_grad():
+                pred = model(x_test[single]).argmax(1)
+            acc = (pred == y_test[single].argmax(1)).float().mean().item()
+            print(f"step {step} loss {loss.item():.3f} single-object shape accuracy {acc:.3f} "
+                  f"({time.time() - start:.0f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
