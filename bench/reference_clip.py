@@ -64,8 +64,9 @@ class Vision(nn.Module):
 
 
 class Text(nn.Module):
-    def __init__(self, d=512, inter=2048, heads=8, layers=12, vocab=49408, ctx=77, proj=512):
+    def __init__(self, d=512, inter=2048, heads=8, layers=12, vocab=49408, ctx=77, proj=512, eos=49407):
         super().__init__()
+        self.eos = eos
         self.token_embedding = nn.Embedding(vocab, d)
         self.position_embedding = nn.Parameter(torch.randn(ctx, d) * 0.01)
         self.layers = nn.ModuleList(Layer(d, inter, heads) for _ in range(layers))
@@ -79,5 +80,5 @@ class Text(nn.Module):
         for layer in self.layers:
             x = layer(x, self.mask[:l, :l])
         x = self.final(x)
-        e = self.proj(x[torch.arange(ids.shape[0]), (ids == 49407).int().argmax(-1)])
+        e = self.proj(x[torch.arange(ids.shape[0]), (ids == self.eos).int().argmax(-1)])
         return e / e.norm(dim=-1, keepdim=True)

@@ -48,7 +48,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer iterations (smoke test)")
     ap.add_argument("--owl", default=None, help="argus OWL benchmark binary (default: owl_bench beside --argus)")
     ap.add_argument("--sam", default=None, help="argus SAM benchmark binary (default: sam_bench beside --argus)")
-    ap.add_argument("--only", choices=["all", "clip", "owl", "sam"], default="all", help="which sections to run")
+    ap.add_argument("--train", default=None, help="argus training benchmark binary (default: train_bench beside --argus)")
+    ap.add_argument("--only", choices=["all", "clip", "owl", "sam", "train"], default="all", help="which sections to run")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.only in ("all", "clip"):
@@ -57,6 +58,68 @@ def main():
         run_owl(args)
     if args.only in ("all", "sam"):
         run_sam(args)
+    if args.only in ("all", "train"):
+        run_train(args)
+
+
+def run_train(args):
+    """One step of the world CLIP recipe (forward, loss, backward, clipping, AdamW) vs PyTorch eager."""
+    import torch.nn.functional as F
+    from bench_report import machine_note, write_block
+
+    binary = args.train or os.path.join(os.path.dirname(args.argus) or ".", "train_bench")
+    if not os.path.exists(binary):
+        print(f"skipping training: no {binary}", flush=True)
+        return
+    batch, length = 96, 24
+    iters = 2 if args.quick else 10
+    torch.manual_seed(0)
+    # The world CLIP (train::small_clip_config): 96 px in 12 px patches, width 128, 4 + 4 layers.
+    vision = Vision(d=128, inter=512, heads=4, layers=4, patch=12, image=96, proj=128)
+    text = Text(d=128, inter=512, heads=4, layers=4, vocab=834, ctx=64, proj=128, eos=833)
+    scale = torch.nn.Parameter(torch.tensor(2.6592))
+    params = [*vision.parameters(), *text.parameters(), scale]
+    opt = torch.optim.AdamW(params, lr=1e-3, betas=(0.9, 0.98), eps=1e-6, weight_decay=0.1)
+    px = torch.randn(batch, 3, 96, 96)
+    ids = torch.randint(0, 832, (batch, length))
+    ids[:, 0], ids[:, -1] = 832, 833
+    labels = torch.arange(batch)
+
+    def step():
+        opt.zero_grad()
+        logits = scale.exp() * vision(px) @ text(ids).t()
+        loss = (F.cross_entropy(logits, labels) + F.cross_entropy(logits.t(), labels)) / 2
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+
+    def reference_ms():
+        for _ in range(2):
+            step()
+        ts = []
+        for _ in range(iters):
+            t0 = time.perf_counter()
+            step()
+            ts.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(ts)
+
+    def ours_ms():
+        res = subprocess.run([binary, "--batch", str(batch), "--len", str(length), "--iters", str(iters), "--warmup",
+                              "2", "--threads", str(args.threads)], check=True, capture_output=True, text=True)
+        return json.loads(res.stdout.strip().splitlines()[-1])["ms"]
+
+    ref, ours = [], []
+    for _ in range(args.rounds):
+        ref.append(reference_ms())
+        ours.append(ours_ms())
+    r, o = min(ref), min(ours)
+    body = (machine_note(args.threads, "Median of iterations, best of 3 alternating rounds. Ratio = PyTorch time / "
+                         "argus time.") + "\n\n| case | PyTorch eager (ms) | argus (ms) | ratio | argus samples/s |\n"
+            "|---|---|---|---|---|\n"
+            f"| world CLIP training step, batch {batch}, {length} tokens (fwd + bwd + clip + AdamW) | {r:.1f} | "
+            f"{o:.1f} | **{r / o:.2f}×** | {1000 * batch / o:.0f} |")
+    write_block("train", body, "Training step (world CLIP recipe)")
+    print(body, flush=True)
 
 
 def run_sam(args):
