@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/default_models.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
 #include "image/overlay.h"
@@ -102,7 +103,8 @@ void add_segment(CLI::App& app) {
     seg::EverythingOptions auto_opts;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "SAM checkpoint: a Hugging Face directory, or Meta's original .pth file")->required();
+  cmd->add_option("--model", o->model,
+                  "SAM checkpoint: a Hugging Face directory, or Meta's original .pth file (default: the world SAM)");
   cmd->add_option("--image", o->image, "image file (JPEG, PNG, WebP; up to 40 megapixels)")->required();
   cmd->add_option("--point", o->points,
                   "X,Y[,LABEL] prompt point, LABEL 1 = foreground (default) or 0 = background; repeatable")
@@ -132,7 +134,7 @@ void add_segment(CLI::App& app) {
     image::DecodeLimits limits;
     limits.max_pixels = seg::kMaxSegmentPixels;
     image::Image img = image::load_image(o->image, limits);
-    auto segmenter = seg::Segmenter::open(o->model, 1);
+    auto segmenter = seg::Segmenter::open(o->model.empty() ? default_model("sam") : o->model, 1);
 
     std::vector<seg::MaskRecord> masks;
     seg::Prompt shown;

@@ -47,7 +47,7 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--memory-budget-gb", o->budget_gb, "unload least-recently-used models past this size (0 = off)");
   cmd->callback([o] {
     if (o->models.empty())
-      for (const char* name : {"clip", "llava"}) o->models.push_back(std::string("world-") + name + "=" + default_model(name));
+      for (const char* name : {"clip", "llava", "sam"}) o->models.push_back(std::string("world-") + name + "=" + default_model(name));
     for (const auto& spec : o->models) {
       auto eq = spec.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())

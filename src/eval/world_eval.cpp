@@ -35,16 +35,6 @@ at::Tensor class_embeddings(engine::DualEncoder& enc, const std::vector<std::str
   return sum / sum.norm(2, -1, true);
 }
 
-std::string split_name(const world::WorldSplit& split) { return fs::path(split.dir).filename().string(); }
-
-// The images a run evaluates: the split's first `max_images` (0: all of them).
-std::vector<const world::ImageRecord*> evaluated_images(const world::WorldSplit& split, int64_t max_images) {
-  std::vector<const world::ImageRecord*> images;
-  for (const auto& im : split.images)
-    if (max_images <= 0 || static_cast<int64_t>(images.size()) < max_images) images.push_back(&im);
-  return images;
-}
-
 at::Tensor embed_images_batched(engine::DualEncoder& enc, const world::WorldSplit& split,
                                 const std::vector<const world::ImageRecord*>& images, const std::string& what) {
   std::vector<at::Tensor> parts;
@@ -60,6 +50,17 @@ at::Tensor embed_images_batched(engine::DualEncoder& enc, const world::WorldSpli
 }
 
 }  // namespace
+
+std::string split_name(const world::WorldSplit& split) { return fs::path(split.dir).filename().string(); }
+
+// The images a run evaluates: the split's first `max_images` (0: all of them).
+std::vector<const world::ImageRecord*> evaluated_images(const world::WorldSplit& split, int64_t max_images) {
+  std::vector<const world::ImageRecord*> images;
+  for (const auto& im : split.images)
+    if (max_images <= 0 || static_cast<int64_t>(images.size()) < max_images) images.push_back(&im);
+  return images;
+}
+
 
 nlohmann::json evaluate_clip(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images) {
   auto enc = engine::DualEncoder::open(model_dir);
@@ -198,6 +199,8 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
     if (fs::exists(fs::path(clip_dir) / "config.json")) merge(evaluate_clip(clip_dir, data, o.max_images));
     std::string llava_dir = (fs::path(o.models_dir) / "llava").string();
     if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, data, o.max_images));
+    std::string sam_dir = (fs::path(o.models_dir) / "sam").string();
+    if (fs::exists(fs::path(sam_dir) / "config.json")) merge(evaluate_sam(sam_dir, data, o.max_images));
     m["counts"] = counts;
     out["splits"][split] = m;
   }

@@ -2,6 +2,7 @@
 // directories (loaded exactly as `argus serve` loads them) for each evaluation split.
 // A metric whose model is absent is reported as null, never as a number.
 #pragma once
+#include <array>
 #include <functional>
 #include <string>
 #include <vector>
@@ -30,5 +31,19 @@ nlohmann::json evaluate_clip(const std::string& model_dir, const world::WorldSpl
 // The LLaVA metrics of one split: VQA exact match (overall and by question type) and
 // POPE yes/no accuracy, asked with LLaVA-1.5's short-answer instruction, greedy decoding.
 nlohmann::json evaluate_llava(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
+
+// The first `max_images` images of a split (0: all): what every evaluator asks about.
+std::vector<const world::ImageRecord*> evaluated_images(const world::WorldSplit& split, int64_t max_images);
+// "heldout", "openset": the split's directory name, for progress lines.
+std::string split_name(const world::WorldSplit& split);
+
+// The SAM metric of one split: mean IoU of the mask a single foreground point selects
+// (the highest-scoring of the three, as SAM's users take it) over every object of at
+// least 20 visible pixels, the point at the visible part's most interior pixel.
+nlohmann::json evaluate_sam(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
+
+// The most interior pixel of a 0/1 mask (largest chessboard distance to the background
+// or the border), as {x, y}; the first such in row-major order.
+std::array<int, 2> interior_point(const std::vector<uint8_t>& mask, int height, int width);
 
 }  // namespace argus::eval

@@ -73,6 +73,20 @@ CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images)
   return d;
 }
 
+MaskedImages world_sam_data(const std::string& data_dir, int64_t max_images) {
+  LoadedSplit l = load_train_split(data_dir, max_images);
+  MaskedImages d;
+  d.objects.resize(l.images.size());
+  for (const auto& a : l.split.annotations) {
+    auto it = l.index.find(a.image_id);
+    if (it == l.index.end()) continue;
+    d.objects[static_cast<size_t>(it->second)].push_back(
+        {image::rle_decode(a.segmentation), {a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]}});
+  }
+  d.images = std::move(l.images);
+  return d;
+}
+
 LlavaData world_llava_data(const std::string& data_dir, int64_t max_images) {
   LoadedSplit l = load_train_split(data_dir, max_images);
   LlavaData d;

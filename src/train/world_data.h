@@ -5,6 +5,7 @@
 
 #include "train/clip_trainer.h"
 #include "train/llava_trainer.h"
+#include "train/sam_trainer.h"
 
 namespace argus::train {
 
@@ -18,6 +19,9 @@ CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images 
 // conversations plus the VQA and POPE questions as short-answer turns; all of the text
 // for the language model's pre-training.
 LlavaData world_llava_data(const std::string& data_dir, int64_t max_images = 0);
+
+// The same images with every object's visible mask and box (COCO instances).
+MaskedImages world_sam_data(const std::string& data_dir, int64_t max_images = 0);
 
 // A single-turn question about one image, as training and evaluation ask it.
 nlohmann::json image_question(const std::string& question);

@@ -62,6 +62,22 @@ train::LlavaRecipe tiny_llava_recipe(const std::string& out) {
   return r;
 }
 
+// How many toy images the model names the colour of, exactly and then stopping (the
+// template puts a space before the answer, as LLaVA-1.5's does).
+int right_answers(tasks::ChatModel& model, const std::string& dir, const test::Toy& toy) {
+  auto tmpl = text::ChatTemplate::for_model(dir);
+  tasks::GenerateOptions opts;
+  opts.max_new_tokens = 4;
+  opts.eos_ids = model.eos_ids();
+  int right = 0;
+  for (size_t i = 0; i < toy.data.images.size(); ++i) {
+    auto reply = tasks::complete_chat(model, tmpl, nlohmann::json::array({train::image_question("what colour is the square?")}),
+                                      {model.encode_image(toy.data.images[i])}, opts, {});
+    right += reply.finish_reason == "stop" && reply.text == " " + test::toy_colours()[i % 4];
+  }
+  return right;
+}
+
 class LlavaTrainer : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -96,20 +112,7 @@ TEST_F(LlavaTrainer, ThreeStagesTeachTheToyTaskAndTheResultLoadsAsLlava) {
 
   auto model = tasks::ChatModel::open(out);  // strict load of the llava-hf layout
   ASSERT_TRUE(model->has_vision());
-  auto tmpl = text::ChatTemplate::for_model(out);
-  tasks::GenerateOptions opts;
-  opts.max_new_tokens = 4;
-  opts.eos_ids = model->eos_ids();
-  int right = 0;
-  for (size_t i = 0; i < toy_.data.images.size(); ++i) {
-    auto reply = tasks::complete_chat(*model, tmpl, nlohmann::json::array({train::image_question("what colour is the square?")}),
-                                      {model->encode_image(toy_.data.images[i])}, opts, {});
-    EXPECT_EQ(reply.finish_reason, "stop") << reply.text;
-    // The template puts a space before the answer, as LLaVA-1.5's does.
-    right += reply.text == " " + test::toy_colours()[i % 4];
-    if (i == 0) EXPECT_EQ(reply.text, " red");
-  }
-  EXPECT_EQ(right, 16);
+  EXPECT_EQ(right_answers(*model, out, toy_), 16);
 }
 
 TEST_F(LlavaTrainer, ASampleWithTwoImagesIsRefusedNamingTheCount) {
@@ -145,17 +148,7 @@ TEST_F(LlavaTrainer, LoraStageTwoTeachesTheTaskWithTheLlmFrozenAndItsAdapterRepr
   // The merged model in `out` answers; the base LLM's weights were not trained, only the
   // adapted layers moved.
   auto merged = tasks::ChatModel::open(out);
-  auto tmpl = text::ChatTemplate::for_model(out);
-  tasks::GenerateOptions opts;
-  opts.max_new_tokens = 4;
-  opts.eos_ids = merged->eos_ids();
-  int right = 0;
-  for (size_t i = 0; i < toy_.data.images.size(); ++i) {
-    auto reply = tasks::complete_chat(*merged, tmpl, nlohmann::json::array({train::image_question("what colour is the square?")}),
-                                      {merged->encode_image(toy_.data.images[i])}, opts, {});
-    right += reply.text == " " + test::toy_colours()[i % 4];
-  }
-  EXPECT_GE(right, 15);
+  EXPECT_GE(right_answers(*merged, out, toy_), 15);
   auto base_w = nn::load_safetensors(out + "/lora-base/model.safetensors");
   auto merged_w = nn::load_safetensors(out + "/model.safetensors");
   EXPECT_TRUE(at::equal(base_w.at("language_model.model.embed_tokens.weight"),

@@ -55,6 +55,7 @@ TEST_F(WorldModels, KeepTheirHeldOutAccuracy) {
   EXPECT_GE(m["retrieval_r1"].get<double>(), 0.35) << m;
   EXPECT_GE(m["vqa_acc"].get<double>(), 0.38) << m;
   EXPECT_GE(m["vqa_by_type"]["count"].get<double>(), 0.45) << m;
+  EXPECT_GE(m["point_miou"].get<double>(), 0.72) << m;
 }
 
 TEST_F(WorldModels, CommandsUseThemWhenNoModelIsGiven) {
@@ -67,6 +68,9 @@ TEST_F(WorldModels, CommandsUseThemWhenNoModelIsGiven) {
   auto cls = run_cli({"classify", "--image", image, "--label", "red", "--label", "blue", "--json"});
   ASSERT_EQ(cls.rc, 0) << cls.err;
   EXPECT_EQ(cls.json()["probs"].size(), 2u);
+  auto seg = run_cli({"segment", "--image", image, "--box", "10,10,60,60", "--json"});
+  ASSERT_EQ(seg.rc, 0) << seg.err;
+  EXPECT_EQ(seg.json()["masks"].size(), 1u);
 }
 
 TEST_F(WorldModels, WithoutThemTheErrorSaysToPassAModel) {

@@ -103,4 +103,32 @@ SamConfig parse_config(const nlohmann::json& j) {
   return c;
 }
 
+nlohmann::json to_json(const SamConfig& c) {
+  const auto& v = c.vision;
+  const auto& p = c.prompt;
+  const auto& d = c.decoder;
+  return {{"architectures", {"SamModel"}},
+          {"model_type", "sam"},
+          {"vision_config",
+           {{"hidden_size", v.hidden_size}, {"num_hidden_layers", v.num_hidden_layers},
+            {"num_attention_heads", v.num_attention_heads}, {"mlp_dim", v.mlp_dim},
+            {"output_channels", v.output_channels}, {"num_channels", v.num_channels}, {"image_size", v.image_size},
+            {"patch_size", v.patch_size}, {"window_size", v.window_size}, {"num_pos_feats", v.num_pos_feats},
+            {"global_attn_indexes", v.global_attn_indexes}, {"qkv_bias", v.qkv_bias}, {"use_abs_pos", v.use_abs_pos},
+            {"use_rel_pos", v.use_rel_pos}, {"layer_norm_eps", v.layer_norm_eps}, {"hidden_act", v.hidden_act},
+            {"model_type", "sam_vision_model"}}},
+          {"prompt_encoder_config",
+           {{"hidden_size", p.hidden_size}, {"image_size", p.image_size}, {"patch_size", p.patch_size},
+            {"image_embedding_size", p.image_embedding_size}, {"mask_input_channels", p.mask_input_channels},
+            {"num_point_embeddings", p.num_point_embeddings}, {"layer_norm_eps", p.layer_norm_eps},
+            {"hidden_act", p.hidden_act}}},
+          {"mask_decoder_config",
+           {{"hidden_size", d.hidden_size}, {"num_hidden_layers", d.num_hidden_layers},
+            {"num_attention_heads", d.num_attention_heads}, {"mlp_dim", d.mlp_dim},
+            {"attention_downsample_rate", d.attention_downsample_rate},
+            {"num_multimask_outputs", d.num_multimask_outputs}, {"iou_head_depth", d.iou_head_depth},
+            {"iou_head_hidden_dim", d.iou_head_hidden_dim}, {"layer_norm_eps", d.layer_norm_eps},
+            {"hidden_act", d.hidden_act}}}};
+}
+
 }  // namespace argus::models::sam

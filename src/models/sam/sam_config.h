@@ -43,4 +43,7 @@ struct SamConfig {
 // sizes); inconsistencies are argus::Error naming the keys.
 SamConfig parse_config(const nlohmann::json& j);
 
+// config.json for a SamModel (what parse_config reads back to the same SamConfig).
+nlohmann::json to_json(const SamConfig& c);
+
 }  // namespace argus::models::sam
