@@ -6,6 +6,7 @@ Run with Debian's python3 (python3-torch):  /usr/bin/python3 bench/run_bench.py 
 Both sides use the same thread count (Debian's LibTorch defaults to one thread).
 """
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -21,8 +22,8 @@ from reference_clip import Text, Vision
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def torch_ms(fn, warmup, iters):
-    with torch.inference_mode():
+def torch_ms(fn, warmup, iters, inference=True):
+    with torch.inference_mode() if inference else contextlib.nullcontext():
         for _ in range(warmup):
             fn()
         ts = []
@@ -93,16 +94,6 @@ def run_train(args):
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
 
-    def reference_ms():
-        for _ in range(2):
-            step()
-        ts = []
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            step()
-            ts.append((time.perf_counter() - t0) * 1e3)
-        return statistics.median(ts)
-
     def ours_ms():
         res = subprocess.run([binary, "--batch", str(batch), "--len", str(length), "--iters", str(iters), "--warmup",
                               "2", "--threads", str(args.threads)], check=True, capture_output=True, text=True)
@@ -110,7 +101,7 @@ def run_train(args):
 
     ref, ours = [], []
     for _ in range(args.rounds):
-        ref.append(reference_ms())
+        ref.append(torch_ms(step, 2, iters, inference=False))
         ours.append(ours_ms())
     r, o = min(ref), min(ours)
     body = (machine_note(args.threads, "Median of iterations, best of 3 alternating rounds. Ratio = PyTorch time / "
