@@ -32,7 +32,7 @@ void add_serve(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("--model", o->models,
                   "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth) served as NAME "
-                  "(default: the world models, as world-clip and world-llava)");
+                  "(default: the world models, as world-clip, world-llava and world-sam)");
   cmd->add_option("--host", o->s.host, "address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", o->s.port, "port (default 8080; 0 = any free port)");
   cmd->add_option("--api-key", o->s.api_key, "require 'Authorization: Bearer KEY' on every route but /health");

@@ -10,6 +10,7 @@
 #include "nn/load.h"
 #include "nn/tensor_io.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace fs = std::filesystem;
 
@@ -19,12 +20,6 @@ namespace {
 constexpr const char* kPrefix = "base_model.model.";
 constexpr const char* kConfigFile = "adapter_config.json";
 constexpr const char* kWeightsFile = "adapter_model.safetensors";
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 std::string last_component(const std::string& name) {
   auto dot = name.rfind('.');

@@ -9,6 +9,7 @@
 #include "text/tokenizer_config.h"
 #include "text/wordpiece.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace argus::text {
 namespace {
@@ -18,10 +19,6 @@ namespace fs = std::filesystem;
 bool is_file(const fs::path& p) {
   std::error_code ec;
   return fs::is_regular_file(p, ec);
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 bool is_clip_class(const TokenizerConfig& cfg) { return cfg.tokenizer_class.rfind("CLIPTokenizer", 0) == 0; }

@@ -7,9 +7,12 @@
 #include <nlohmann/json.hpp>
 
 #include "image/image.h"
+#include "image/processor_config.h"
 
 namespace argus::train {
 
 at::Tensor preprocess_images(const std::vector<image::Image>& images, const nlohmann::json& processor);
+// A batch picked from a larger set (the SAM recipe preprocesses per step).
+at::Tensor preprocess_images(const std::vector<const image::Image*>& images, const image::ImageProcessorConfig& processor);
 
 }  // namespace argus::train

@@ -6,11 +6,11 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
-#include "image/preprocess.h"
 #include "image/processor_config.h"
 #include "models/sam/sam_model.h"
 #include "models/sam/sam_postprocess.h"
 #include "nn/tensor_io.h"
+#include "train/image_batch.h"
 #include "train/init_weights.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -31,7 +31,7 @@ struct Targets {
 Targets low_res_targets(const MaskedImages& data, int64_t input_size, int64_t low_res, int rank) {
   Targets t;
   std::vector<at::Tensor> masks;
-  std::vector<std::array<double, 4>> boxes;
+  std::vector<double> boxes;  // x0 y0 x1 y1 per object
   std::unique_ptr<Progress> progress;
   if (rank == 0) progress = std::make_unique<Progress>("preparing masks", static_cast<int64_t>(data.images.size()));
   for (size_t i = 0; i < data.images.size(); ++i) {
@@ -48,7 +48,7 @@ Targets low_res_targets(const MaskedImages& data, int64_t input_size, int64_t lo
       m = (at::adaptive_avg_pool2d(m, {low_res, low_res}) > 0.5).to(at::kFloat)[0][0];
       if (m.sum().item<double>() < 1) continue;  // too small to see at this resolution
       masks.push_back(m);
-      boxes.push_back({o.box[0] * sx, o.box[1] * sy, o.box[2] * sx, o.box[3] * sy});
+      boxes.insert(boxes.end(), {o.box[0] * sx, o.box[1] * sy, o.box[2] * sx, o.box[3] * sy});
       t.image_of.push_back(static_cast<int64_t>(i));
     }
     if (progress) progress->step();
@@ -56,11 +56,7 @@ Targets low_res_targets(const MaskedImages& data, int64_t input_size, int64_t lo
   if (progress) progress->finish();
   if (masks.empty()) fail("SAM training: no object is large enough to train on");
   t.masks = at::stack(masks);
-  t.boxes = at::empty({static_cast<int64_t>(boxes.size()), 4}, at::kDouble);
-  auto b = t.boxes.accessor<double, 2>();
-  for (size_t i = 0; i < boxes.size(); ++i)
-    for (int k = 0; k < 4; ++k) b[static_cast<int64_t>(i)][k] = boxes[i][static_cast<size_t>(k)];
-  t.boxes = t.boxes.to(at::kFloat);
+  t.boxes = at::tensor(boxes, at::kDouble).view({-1, 4}).to(at::kFloat);
   return t;
 }
 
@@ -165,12 +161,9 @@ TrainResult train_sam(const MaskedImages& data, SamRecipe recipe, const std::str
     at::Tensor rows = at::randint(n, {batch}, gen, at::kLong).slice(0, rank * local, (rank + 1) * local);
     at::Tensor u = at::rand({local, 5}, gen, at::kDouble);
     at::Tensor noise = at::randn({local, 4}, gen, at::kDouble);
-    std::vector<at::Tensor> pixels;
+    std::vector<const image::Image*> images;
     auto r = rows.accessor<int64_t, 1>();
-    for (int64_t i = 0; i < local; ++i) {
-      auto pv = image::preprocess(data.images[static_cast<size_t>(targets.image_of[static_cast<size_t>(r[i])])], proc);
-      pixels.push_back(at::from_blob(pv.data.data(), {3, pv.height, pv.width}, at::kFloat).clone());
-    }
+    for (int64_t i = 0; i < local; ++i) images.push_back(&data.images[static_cast<size_t>(targets.image_of[static_cast<size_t>(r[i])])]);
     at::Tensor gt = targets.masks.index_select(0, rows).unsqueeze(1);  // [b, 1, S, S]
     // Points: a random cell of the object's low-res mask, at its centre in input pixels.
     at::Tensor points = at::empty({half, 1, 1, 2}, at::kFloat);
@@ -186,7 +179,7 @@ TrainResult train_sam(const MaskedImages& data, SamRecipe recipe, const std::str
     at::Tensor wh = (boxes.slice(1, 2, 4) - boxes.slice(1, 0, 2)).repeat({1, 2});
     boxes = (boxes + 0.05 * wh * noise.slice(0, half, local)).clamp(0, double(size)).to(at::kFloat).unsqueeze(1);
 
-    at::Tensor emb = model->image_embeddings(at::stack(pixels));
+    at::Tensor emb = model->image_embeddings(preprocess_images(images, proc));
     // As SAM: a single point is ambiguous, so it gets three masks and only the best one is
     // penalised; a box is not, and trains the single-mask output.
     auto by_point = model->predict(emb.slice(0, 0, half), points, at::ones({half, 1, 1}, at::kLong), {}, {}, true);

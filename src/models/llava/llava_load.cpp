@@ -8,12 +8,11 @@
 #include "nn/load.h"
 #include "nn/uninitialized.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace argus::models::llava {
 
 namespace {
-
-bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
 
 // Ordered prefix substitutions; every rule is tried once, in order, so the
 // transformers-5 rules hand their output on to the vision_model rule.

@@ -7,6 +7,7 @@
 #include "nn/load.h"
 #include "nn/torch_state_dict.h"
 #include "util/error.h"
+#include "util/strings.h"
 
 namespace argus::models::sam {
 
@@ -25,10 +26,6 @@ int64_t count_indexed(const Tensors& t, const std::string& prefix, const std::st
   int64_t n = 0;
   while (t.count(prefix + std::to_string(n) + suffix)) ++n;
   return n;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
