@@ -25,14 +25,17 @@ void on_signal(int) {
 void add_serve(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "HTTP server: OpenAI-compatible API, vision routes and a web page");
   struct Opts {
-    std::vector<std::string> models;
+    std::vector<std::string> models, loras;
     server::ServerOptions s;
     double budget_gb = 0;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--model", o->models,
                   "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth) served as NAME "
-                  "(default: the world models, as world-clip, world-llava and world-sam)");
+                  "(default: the world models, as world-clip, world-llava, world-sam and world-owl)");
+  cmd->add_option("--lora", o->loras,
+                  "NAME=DIR (repeatable): fold the PEFT LoRA adapter in DIR into chat model NAME at load "
+                  "(serve one base twice, with and without, under two names)");
   cmd->add_option("--host", o->s.host, "address to listen on (default 127.0.0.1)");
   cmd->add_option("--port", o->s.port, "port (default 8080; 0 = any free port)");
   cmd->add_option("--api-key", o->s.api_key, "require 'Authorization: Bearer KEY' on every route but /health");
@@ -47,14 +50,17 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--memory-budget-gb", o->budget_gb, "unload least-recently-used models past this size (0 = off)");
   cmd->callback([o] {
     if (o->models.empty())
-      for (const char* name : {"clip", "llava", "sam"}) o->models.push_back(std::string("world-") + name + "=" + default_model(name));
-    for (const auto& spec : o->models) {
-      auto eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-        fail("--model \"{}\" must be NAME=DIR", spec);
-      if (!o->s.models.emplace(spec.substr(0, eq), spec.substr(eq + 1)).second)
-        fail("--model: the name \"{}\" is given twice", spec.substr(0, eq));
-    }
+      for (const char* name : {"clip", "llava", "sam", "owl"}) o->models.push_back(std::string("world-") + name + "=" + default_model(name));
+    auto parse = [](const std::vector<std::string>& specs, const char* flag, std::map<std::string, std::string>& into) {
+      for (const auto& spec : specs) {
+        auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) fail("{} \"{}\" must be NAME=DIR", flag, spec);
+        if (!into.emplace(spec.substr(0, eq), spec.substr(eq + 1)).second)
+          fail("{}: the name \"{}\" is given twice", flag, spec.substr(0, eq));
+      }
+    };
+    parse(o->models, "--model", o->s.models);
+    parse(o->loras, "--lora", o->s.loras);
     if (o->s.max_queue < 1) fail("--max-queue must be at least 1");
     o->s.memory_budget_bytes = static_cast<size_t>(o->budget_gb * (1u << 30));
     server::Server srv(o->s);

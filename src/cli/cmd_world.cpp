@@ -55,7 +55,7 @@ void add_world_train(CLI::App* world) {
   auto o = std::make_shared<TrainFlags>();
   cmd->add_option("--data", o->data, "a generated world (argus world generate)")->required();
   cmd->add_option("--out", o->out, "models directory (default models/world)");
-  cmd->add_option("--only", o->only, "which recipe: clip, llava, sam or all (default: all, in that order)");
+  cmd->add_option("--only", o->only, "which recipe: clip, llava, sam, owl or all (default: all, in that order)");
   cmd->add_option("--steps", o->steps, "optimisation steps (default: the recipe's)");
   cmd->add_option("--lm-steps", o->lm_steps, "LLaVA's language-model pre-training steps (default steps/5)");
   cmd->add_option("--align-steps", o->align_steps, "LLaVA's stage-1 alignment steps (default steps/10)");
@@ -78,8 +78,8 @@ void add_world_train(CLI::App* world) {
     }
     auto dist = train::Distributed::from_env();
     bool all = o->only == "all";
-    if (!all && o->only != "clip" && o->only != "llava" && o->only != "sam")
-      fail("--only {}: the recipes are clip, llava (needs clip), sam or all, in that order", o->only);
+    if (!all && o->only != "clip" && o->only != "llava" && o->only != "sam" && o->only != "owl")
+      fail("--only {}: the recipes are clip, llava (needs clip), sam, owl (needs clip) or all, in that order", o->only);
     auto report = [&](const std::string& model, const train::TrainResult& r, int64_t steps) {
       if (!dist || dist->rank() == 0)
         print_json({{"model", model},
@@ -143,6 +143,22 @@ void add_world_train(CLI::App* world) {
       r.train.what = "training sam";
       std::string out = (fs::path(o->out) / "sam").string();
       auto result = train::train_sam(train::world_sam_data(o->data, o->max_images), r, out, dist);
+      report(out, result, r.train.steps);
+    }
+    if (all || o->only == "owl") {
+      if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
+        fail("{}: the OWL detector is built on the world CLIP; train it first (--only clip)", clip_out);
+      train::OwlRecipe r;
+      r.seed = o->seed;
+      r.batch_size = o->batch > 0 ? o->batch : 32;
+      r.train.steps = o->steps > 0 ? o->steps : 2000;
+      r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
+      r.train.lr = o->lr > 0 ? o->lr : 3e-4;
+      r.train.weight_decay = 0.05;
+      r.train.save_every = o->save_every;
+      r.train.what = "training owl";
+      std::string out = (fs::path(o->out) / "owl").string();
+      auto result = train::train_owl(train::world_owl_data(o->data, o->max_images), clip_out, r, out, dist);
       report(out, result, r.train.steps);
     }
   });

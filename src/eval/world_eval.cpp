@@ -201,6 +201,8 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
     if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, data, o.max_images));
     std::string sam_dir = (fs::path(o.models_dir) / "sam").string();
     if (fs::exists(fs::path(sam_dir) / "config.json")) merge(evaluate_sam(sam_dir, data, o.max_images));
+    std::string owl_dir = (fs::path(o.models_dir) / "owl").string();
+    if (fs::exists(fs::path(owl_dir) / "config.json")) merge(evaluate_owl(owl_dir, data, o.max_images));
     m["counts"] = counts;
     out["splits"][split] = m;
   }

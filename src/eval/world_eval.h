@@ -14,7 +14,7 @@
 namespace argus::eval {
 
 struct WorldEvalOptions {
-  std::string models_dir;  // holds clip/ (and later llava/, sam/, owl/)
+  std::string models_dir;  // holds clip/, llava/, sam/, owl/ (each optional)
   std::string data_dir;    // a generated world
   std::vector<std::string> splits = {"heldout", "openset"};
   int64_t max_images = 0;  // 0: every image of a split
@@ -41,6 +41,12 @@ std::string split_name(const world::WorldSplit& split);
 // (the highest-scoring of the three, as SAM's users take it) over every object of at
 // least 20 visible pixels, the point at the visible part's most interior pixel.
 nlohmann::json evaluate_sam(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
+
+// The OWL metrics of one split: detection AP50 over the shape categories (COCO's
+// 101-point AP, the shape names as queries) and, for each referring expression, the IoU
+// of the detector's top box for it (the sentence as the query) with its target's box:
+// refer_iou is their mean, refer_acc50 the share at IoU >= 0.5.
+nlohmann::json evaluate_owl(const std::string& model_dir, const world::WorldSplit& split, int64_t max_images = 0);
 
 // The most interior pixel of a 0/1 mask (largest chessboard distance to the background
 // or the border), as {x, y}; the first such in row-major order.

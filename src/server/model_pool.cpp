@@ -42,7 +42,9 @@ const char* role_name(Role r) {
   return "?";
 }
 
-ModelPool::ModelPool(const std::map<std::string, std::string>& models, size_t budget_bytes) : budget_(budget_bytes) {
+ModelPool::ModelPool(const std::map<std::string, std::string>& models, size_t budget_bytes,
+                     const std::map<std::string, std::string>& loras)
+    : budget_(budget_bytes) {
   for (const auto& [name, dir] : models) {
     auto e = std::make_unique<Entry>();
     e->info.name = name;
@@ -60,13 +62,23 @@ ModelPool::ModelPool(const std::map<std::string, std::string>& models, size_t bu
     }
     entries_[name] = std::move(e);
   }
+  for (const auto& [name, dir] : loras) {
+    auto it = entries_.find(name);
+    if (it == entries_.end()) fail("--lora {}={}: no model is named \"{}\"", name, dir, name);
+    if (it->second->info.role != Role::Chat)
+      fail("--lora {}={}: {} is a {} model; LoRA adapters apply to chat models", name, dir, name,
+           role_name(it->second->info.role));
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "adapter_config.json"))
+      fail("--lora {}={}: not a PEFT LoRA adapter (no adapter_config.json)", name, dir);
+    it->second->info.lora = dir;
+  }
 }
 
 std::unique_ptr<LoadedModel> ModelPool::load(const ModelInfo& info) {
   auto m = std::make_unique<LoadedModel>();
   switch (info.role) {
     case Role::Chat:
-      m->chat = tasks::ChatModel::open(info.dir);
+      m->chat = tasks::ChatModel::open(info.dir, "auto", info.lora);
       try {
         m->chat_template = text::ChatTemplate::for_model(info.dir);
       } catch (const Error&) {

@@ -36,6 +36,7 @@ struct LoadedModel {
 
 struct ModelInfo {
   std::string name, dir, family;
+  std::string lora;  // PEFT adapter folded into a chat model at load, or empty
   Role role;
   bool loaded = false;
 };
@@ -45,7 +46,11 @@ class ModelPool {
   using Clock = std::chrono::steady_clock;
 
   // Checks every directory's config now (an unknown model type fails at startup).
-  ModelPool(const std::map<std::string, std::string>& models, size_t budget_bytes);
+  // `loras` maps a chat model's name to a LoRA adapter directory; an adapter for an
+  // unknown name, for a model that is not a chat model, or without an
+  // adapter_config.json fails here.
+  ModelPool(const std::map<std::string, std::string>& models, size_t budget_bytes,
+            const std::map<std::string, std::string>& loras = {});
 
   // Exclusive use of a loaded model until the lease is destroyed.
   class Lease {

@@ -183,12 +183,11 @@ bool wants_stream(const nlohmann::json& body) { return opt_bool(body, "stream").
 
 nlohmann::json list_models(Context& ctx) {
   nlohmann::json data = nlohmann::json::array();
-  for (const auto& m : ctx.pool.list())
-    data.push_back({{"id", m.name},
-                    {"object", "model"},
-                    {"created", 0},
-                    {"owned_by", "argus"},
-                    {"argus", {{"family", m.family}, {"role", role_name(m.role)}, {"loaded", m.loaded}}}});
+  for (const auto& m : ctx.pool.list()) {
+    nlohmann::json about = {{"family", m.family}, {"role", role_name(m.role)}, {"loaded", m.loaded}};
+    if (!m.lora.empty()) about["lora"] = m.lora;
+    data.push_back({{"id", m.name}, {"object", "model"}, {"created", 0}, {"owned_by", "argus"}, {"argus", about}});
+  }
   return {{"object", "list"}, {"data", data}};
 }
 

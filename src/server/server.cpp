@@ -35,7 +35,7 @@ struct Admission {
 }  // namespace
 
 struct Server::Impl {
-  explicit Impl(const ServerOptions& o) : ctx{o, ModelPool(o.models, o.memory_budget_bytes), {}, {}} {
+  explicit Impl(const ServerOptions& o) : ctx{o, ModelPool(o.models, o.memory_budget_bytes, o.loras), {}, {}} {
     ctx.images.allow_remote = o.allow_remote_images;
     ctx.images.max_pixels = o.max_image_pixels;
     ctx.images.max_bytes = o.max_body_bytes;

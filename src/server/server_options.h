@@ -8,6 +8,7 @@ namespace argus::server {
 
 struct ServerOptions {
   std::map<std::string, std::string> models;  // name -> checkpoint dir (or SAM .pth)
+  std::map<std::string, std::string> loras;   // chat model name -> PEFT LoRA adapter dir, folded in at load
   std::string host = "127.0.0.1";
   int port = 8080;                 // 0: any free port (tests)
   std::string api_key;             // empty: no authentication

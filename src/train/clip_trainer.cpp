@@ -13,6 +13,7 @@
 #include "text/tokenizer.h"
 #include "train/image_batch.h"
 #include "train/init_weights.h"
+#include "train/text_batch.h"
 #include "util/error.h"
 
 namespace argus::train {
@@ -21,33 +22,19 @@ namespace {
 constexpr double kMaxLogitScale = 4.6052;  // ln 100, CLIP's clamp
 
 struct TokenizedCaptions {
-  at::Tensor ids, lengths;  // [M, L] padded with EOS, [M]
+  TokenBatch batch;            // every caption, padded with EOS
   std::vector<int64_t> first;  // first caption row of each image (and one past the end)
 };
 
 TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tokenizer& tok, int64_t max_len) {
   TokenizedCaptions t;
-  std::vector<std::vector<int64_t>> rows;
+  std::vector<std::string> all;
   for (const auto& caps : data.captions) {
-    t.first.push_back(static_cast<int64_t>(rows.size()));
-    for (const auto& c : caps) {
-      auto ids = tok.encode(c, true);
-      if (static_cast<int64_t>(ids.size()) > max_len) {
-        ids.resize(static_cast<size_t>(max_len));
-        ids.back() = tok.eos_id();
-      }
-      rows.push_back(std::move(ids));
-    }
+    t.first.push_back(static_cast<int64_t>(all.size()));
+    all.insert(all.end(), caps.begin(), caps.end());
   }
-  t.first.push_back(static_cast<int64_t>(rows.size()));
-  t.ids = at::full({static_cast<int64_t>(rows.size()), max_len}, tok.eos_id(), at::kLong);
-  t.lengths = at::empty({static_cast<int64_t>(rows.size())}, at::kLong);
-  auto ids = t.ids.accessor<int64_t, 2>();
-  auto len = t.lengths.accessor<int64_t, 1>();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    for (size_t j = 0; j < rows[i].size(); ++j) ids[i][j] = rows[i][j];
-    len[i] = static_cast<int64_t>(rows[i].size());
-  }
+  t.first.push_back(static_cast<int64_t>(all.size()));
+  t.batch = tokenize_batch(tok, all, max_len, tok.eos_id());
   return t;
 }
 
@@ -144,9 +131,9 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
     at::Tensor row_t = at::tensor(rows, at::kLong);
     int64_t lo = rank * local, hi = lo + local;
     at::Tensor my_rows = row_t.slice(0, lo, hi);
-    int64_t len = caps.lengths.index_select(0, row_t).max().item<int64_t>();
-    at::Tensor ids = caps.ids.index_select(0, my_rows).slice(1, 0, len);
-    at::Tensor mask = at::arange(len).unsqueeze(0) < caps.lengths.index_select(0, my_rows).unsqueeze(1);
+    int64_t len = caps.batch.lengths.index_select(0, row_t).max().item<int64_t>();
+    at::Tensor ids = caps.batch.ids.index_select(0, my_rows).slice(1, 0, len);
+    at::Tensor mask = at::arange(len).unsqueeze(0) < caps.batch.lengths.index_select(0, my_rows).unsqueeze(1);
 
     {
       at::NoGradGuard ng;

@@ -8,6 +8,7 @@
 #include "io/json_file.h"
 #include "util/error.h"
 #include "util/progress.h"
+#include "world/attributes.h"
 #include "world/instruct.h"
 #include "world/load.h"
 
@@ -83,6 +84,40 @@ MaskedImages world_sam_data(const std::string& data_dir, int64_t max_images) {
     d.objects[static_cast<size_t>(it->second)].push_back(
         {image::rle_decode(a.segmentation), {a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]}});
   }
+  d.images = std::move(l.images);
+  return d;
+}
+
+std::vector<std::string> world_detection_queries() {
+  std::vector<std::string> q;
+  for (int s = 0; s < world::kNumShapes; ++s) q.push_back(world::name(static_cast<world::Shape>(s)));
+  for (int c = 0; c < world::kNumColours; ++c)
+    for (int s = 0; s < world::kNumShapes; ++s)
+      q.push_back(std::string(world::name(static_cast<world::Colour>(c))) + " " + world::name(static_cast<world::Shape>(s)));
+  return q;
+}
+
+DetectionData world_owl_data(const std::string& data_dir, int64_t max_images) {
+  LoadedSplit l = load_train_split(data_dir, max_images);
+  DetectionData d;
+  d.class_queries = world_detection_queries();
+  d.objects.resize(l.images.size());
+  d.phrases.resize(l.images.size());
+  std::map<int64_t, std::pair<size_t, int64_t>> object_of;  // annotation id -> (image, object)
+  for (const auto& a : l.split.annotations) {
+    auto it = l.index.find(a.image_id);
+    if (it == l.index.end()) continue;
+    // The loader checked that the names are known.
+    auto shape = static_cast<int64_t>(*world::parse_shape(a.shape));
+    auto colour = static_cast<int64_t>(*world::parse_colour(a.colour));
+    auto& list = d.objects[static_cast<size_t>(it->second)];
+    object_of[a.id] = {static_cast<size_t>(it->second), static_cast<int64_t>(list.size())};
+    list.push_back({{a.bbox[0], a.bbox[1], a.bbox[0] + a.bbox[2], a.bbox[1] + a.bbox[3]},
+                    {shape, world::kNumShapes + colour * world::kNumShapes + shape}});
+  }
+  for (const auto& r : l.split.refs)
+    if (auto it = object_of.find(r.ann_id); it != object_of.end())
+      d.phrases[it->second.first].push_back({r.sentence, it->second.second});
   d.images = std::move(l.images);
   return d;
 }

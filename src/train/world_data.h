@@ -5,6 +5,7 @@
 
 #include "train/clip_trainer.h"
 #include "train/llava_trainer.h"
+#include "train/owl_trainer.h"
 #include "train/sam_trainer.h"
 
 namespace argus::train {
@@ -22,6 +23,17 @@ LlavaData world_llava_data(const std::string& data_dir, int64_t max_images = 0);
 
 // The same images with every object's visible mask and box (COCO instances).
 MaskedImages world_sam_data(const std::string& data_dir, int64_t max_images = 0);
+
+// The same images with every object's box for detection training. The class queries are
+// the world's detection vocabulary (world_detection_queries); each object is described
+// by its shape's and its colour-and-shape's query; the phrases are the referring
+// expressions with their targets.
+DetectionData world_owl_data(const std::string& data_dir, int64_t max_images = 0);
+
+// "circle", …, then "red circle", …: the shape names (the COCO categories, in id order)
+// followed by every colour-shape pair, open-set pairs included (they are never positive in
+// training, but a detector must answer them).
+std::vector<std::string> world_detection_queries();
 
 // A single-turn question about one image, as training and evaluation ask it.
 nlohmann::json image_question(const std::string& question);

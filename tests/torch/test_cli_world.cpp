@@ -93,6 +93,9 @@ TEST_F(WorldCli, EvalReportsEveryMetricOfBothSplits) {
   auto s = run_cli({"world", "train", "--data", root_ + "/data", "--out", root_ + "/eval", "--only", "sam", "--steps",
                     "2", "--batch", "4"});
   ASSERT_EQ(s.rc, 0) << s.err;
+  auto o = run_cli({"world", "train", "--data", root_ + "/data", "--out", root_ + "/eval", "--only", "owl", "--steps",
+                    "2", "--batch", "4"});
+  ASSERT_EQ(o.rc, 0) << o.err;
   auto r = run_cli({"world", "eval", "--models", root_ + "/eval", "--data", root_ + "/data", "--json"});
   ASSERT_EQ(r.rc, 0) << r.err;
   auto j = r.json();
@@ -101,13 +104,15 @@ TEST_F(WorldCli, EvalReportsEveryMetricOfBothSplits) {
     for (const char* k : {"zero_shot_acc", "retrieval_r1", "vqa_acc", "vqa_by_type", "pope_acc", "det_ap50",
                           "point_miou", "refer_iou"})
       EXPECT_TRUE(m.contains(k)) << split << " " << k;
-    for (const char* k : {"zero_shot_acc", "retrieval_r1", "point_miou"}) {
+    for (const char* k : {"zero_shot_acc", "retrieval_r1", "point_miou", "det_ap50", "refer_iou"}) {
       ASSERT_TRUE(m[k].is_number()) << split << " " << k << " " << m;
       EXPECT_GE(m[k].get<double>(), 0.0);
       EXPECT_LE(m[k].get<double>(), 1.0);
     }
     EXPECT_GT(m["counts"]["retrieval_queries"], 0);
     EXPECT_GT(m["counts"]["point_prompts"], 0);
+    EXPECT_GT(m["counts"]["det_objects"], 0);
+    EXPECT_GT(m["counts"]["refer_expressions"], 0);
   }
 }
 

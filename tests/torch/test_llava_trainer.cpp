@@ -7,7 +7,10 @@
 #include <filesystem>
 
 #include "../common/error_of.h"
+#include "image/encode_png.h"
 #include "nn/tensor_io.h"
+#include "server/model_pool.h"
+#include "server_fixture.h"
 #include "tasks/chat/chat_completion.h"
 #include "tasks/lora_merge.h"
 #include "text/chat_template.h"
@@ -170,4 +173,48 @@ TEST_F(LlavaTrainer, LoraStageTwoTeachesTheTaskWithTheLlmFrozenAndItsAdapterRepr
   EXPECT_TRUE(at::allclose(toy_logits(*again, toy_.data.images[0]), expected, 1e-4, 1e-4));
   std::string err = test::error_of([&] { tasks::merge_lora_checkpoint(out + "/lora-base", out + "/lora", out); });
   EXPECT_NE(err.find("not empty"), std::string::npos) << err;
+
+  // `serve --lora`: the base served with its adapter answers as the merged model does.
+  server::ServerOptions so;
+  so.port = 0;
+  so.models = {{"tuned", out + "/lora-base"}, {"merged", out}, {"base", out + "/lora-base"}, {"clip", root_ + "/clip"}};
+  so.loras = {{"tuned", out + "/lora"}};
+  so.image_root = root_ + "/served-images";
+  fs::create_directories(so.image_root);
+  test::TestServer srv(so);
+  auto http = srv.client();
+  auto models = nlohmann::json::parse(http.Get("/v1/models")->body)["data"];
+  for (const auto& m : models) EXPECT_EQ(m["argus"].contains("lora"), m["id"] == "tuned") << m;
+  int right = 0, differs = 0;
+  for (int i = 0; i < 4; ++i) {
+    std::string path = so.image_root + "/toy" + std::to_string(i) + ".png";
+    image::encode_png(toy_.data.images[static_cast<size_t>(i)], path);
+    auto answer = [&](const std::string& model) {
+      nlohmann::json body = {
+          {"model", model},
+          {"max_tokens", 4},
+          {"temperature", 0},
+          {"messages", {{{"role", "user"},
+                         {"content", {{{"type", "image_url"}, {"image_url", {{"url", path}}}},
+                                      {{"type", "text"}, {"text", "what colour is the square?"}}}}}}}};
+      auto res = http.Post("/v1/chat/completions", body.dump(), "application/json");
+      EXPECT_EQ(res->status, 200) << res->body;
+      return nlohmann::json::parse(res->body)["choices"][0]["message"]["content"].get<std::string>();
+    };
+    std::string tuned = answer("tuned");
+    EXPECT_EQ(tuned, answer("merged")) << "image " << i;
+    right += tuned.find(test::toy_colours()[static_cast<size_t>(i)]) != std::string::npos;
+    differs += answer("base") != tuned;
+  }
+  EXPECT_GE(right, 3);
+  EXPECT_GE(differs, 1) << "the adapter changed no answer: is it applied?";
+
+  // Adapters for a missing model, a model that does not chat, or a directory without an
+  // adapter are refused at startup, naming the flag.
+  auto pool_error = [&](std::map<std::string, std::string> loras) {
+    return test::error_of([&] { server::ModelPool(so.models, 0, loras); });
+  };
+  EXPECT_NE(pool_error({{"nobody", out + "/lora"}}).find("no model is named \"nobody\""), std::string::npos);
+  EXPECT_NE(pool_error({{"clip", out + "/lora"}}).find("apply to chat models"), std::string::npos);
+  EXPECT_NE(pool_error({{"base", out}}).find("no adapter_config.json"), std::string::npos);
 }

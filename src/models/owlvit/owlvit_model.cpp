@@ -46,6 +46,20 @@ OwlViTConfig parse_config(const nlohmann::json& j) {
   return c;
 }
 
+nlohmann::json to_json(const OwlViTConfig& c) {
+  clip::ClipConfig as_clip;
+  as_clip.text = c.text;
+  as_clip.vision = c.vision;
+  nlohmann::json j = clip::to_json(as_clip);
+  j["model_type"] = c.base_name;
+  j["architectures"] = nlohmann::json::array({c.objectness ? "Owlv2ForObjectDetection" : "OwlViTForObjectDetection"});
+  j["text_config"]["model_type"] = c.base_name + "_text_model";
+  j["vision_config"]["model_type"] = c.base_name + "_vision_model";
+  j["projection_dim"] = c.projection_dim;
+  j["logit_scale_init_value"] = c.logit_scale_init_value;
+  return j;
+}
+
 OwlVisionTransformerImpl::OwlVisionTransformerImpl(const clip::ClipVisionConfig& c) {
   embeddings = register_module("embeddings", clip::ClipVisionEmbeddings(c));
   pre_layernorm = register_module("pre_layernorm", nn::layer_norm(c.enc.hidden, c.enc.eps));

@@ -29,6 +29,9 @@ struct OwlViTConfig {
 };
 // Reads an owlvit or owlv2 config.json (model_type decides which), with transformers' defaults.
 OwlViTConfig parse_config(const nlohmann::json& j);
+// config.json as transformers writes it for OwlViTForObjectDetection / Owlv2 (what
+// parse_config reads back).
+nlohmann::json to_json(const OwlViTConfig& c);
 
 // CLIP's vision tower under OWL's key names; returns every token after post_layernorm.
 struct OwlVisionTransformerImpl : torch::nn::Module {
