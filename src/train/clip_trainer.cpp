@@ -2,17 +2,16 @@
 
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
 
 #include "models/clip/clip_model.h"
-#include "nn/tensor_io.h"
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
 #include "train/image_batch.h"
 #include "train/init_weights.h"
+#include "train/model_dir.h"
 #include "train/text_batch.h"
 #include "util/error.h"
 
@@ -36,17 +35,6 @@ TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tok
   t.first.push_back(static_cast<int64_t>(all.size()));
   t.batch = tokenize_batch(tok, all, max_len, tok.eos_id());
   return t;
-}
-
-void save_model_dir(models::clip::ClipModel& m, const text::ClipBpeFiles& tok, const nlohmann::json& processor,
-                    const nlohmann::json& recipe, const std::string& dir) {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& kv : m->named_parameters()) tensors[kv.key()] = kv.value().detach();
-  nn::save_safetensors(dir + "/model.safetensors", tensors);
-  std::ofstream(dir + "/config.json") << models::clip::to_json(m->cfg).dump(2);
-  std::ofstream(dir + "/preprocessor_config.json") << processor.dump(2);
-  std::ofstream(dir + "/argus_recipe.json") << recipe.dump(2);
-  text::write_clip_bpe(tok, dir);
 }
 
 }  // namespace
@@ -163,16 +151,10 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
       at::NoGradGuard ng;
       model->logit_scale.clamp_(0, kMaxLogitScale);
     }
-    nlohmann::json rec = {{"recipe", "clip-contrastive"},
-                          {"seed", recipe.seed},
-                          {"batch_size", batch},
-                          {"steps", recipe.train.steps},
-                          {"lr", recipe.train.lr},
-                          {"processes", world},
-                          {"rank_checksums", result.rank_checksums},
-                          {"images", n},
-                          {"final_loss", result.losses.empty() ? NAN : result.losses.back()}};
-    save_model_dir(model, tok_files, processor, rec, out_dir);
+    nlohmann::json rec = recipe_record("clip-contrastive", recipe.seed, batch, recipe.train, world, result);
+    rec["images"] = n;
+    write_model_dir(out_dir, state_dict(*model), models::clip::to_json(model->cfg), processor, rec);
+    text::write_clip_bpe(tok_files, out_dir);
   }
   if (dist) dist->barrier();
   return result;

@@ -1,7 +1,6 @@
 #include "train/owl_trainer.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -11,10 +10,10 @@
 #include "models/owlvit/owlvit_model.h"
 #include "models/owlvit/owlvit_postprocess.h"
 #include "nn/load.h"
-#include "nn/tensor_io.h"
 #include "text/tokenizer.h"
 #include "train/clip_trainer.h"
 #include "train/image_batch.h"
+#include "train/model_dir.h"
 #include "train/text_batch.h"
 #include "util/assignment.h"
 #include "util/error.h"
@@ -104,18 +103,6 @@ at::Tensor matching_cost(const at::Tensor& logits, const at::Tensor& pred_boxes,
   at::Tensor giou = models::owlvit::generalized_box_iou(models::owlvit::center_to_corners(gt_boxes),
                                                         models::owlvit::center_to_corners(pred_boxes));
   return kClassWeight * cls + kL1Weight * l1 - kGiouWeight * giou;
-}
-
-void save_detector(OwlViTForObjectDetection& m, const std::string& clip_dir, const nlohmann::json& processor,
-                   const nlohmann::json& recipe, const std::string& dir) {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& kv : m->named_parameters()) tensors[kv.key()] = kv.value().detach();
-  nn::save_safetensors(dir + "/model.safetensors", tensors);
-  std::ofstream(dir + "/config.json") << models::owlvit::to_json(m->cfg).dump(2);
-  std::ofstream(dir + "/preprocessor_config.json") << processor.dump(2);
-  std::ofstream(dir + "/argus_recipe.json") << recipe.dump(2);
-  for (const char* f : {"vocab.json", "merges.txt"})
-    fs::copy_file(fs::path(clip_dir) / f, fs::path(dir) / f, fs::copy_options::overwrite_existing);
 }
 
 }  // namespace
@@ -267,18 +254,13 @@ TrainResult train_owl(const DetectionData& data, const std::string& clip_dir, Ow
   TrainResult result = loop.run(step, GradReduction::Mean);
 
   if (rank == 0) {
-    nlohmann::json rec = {{"recipe", "owl-vit-detection"},
-                          {"clip", clip_dir},
-                          {"seed", recipe.seed},
-                          {"batch_size", batch},
-                          {"steps", recipe.train.steps},
-                          {"lr", recipe.train.lr},
-                          {"processes", world},
-                          {"rank_checksums", result.rank_checksums},
-                          {"images", n},
-                          {"class_queries", data.class_queries},
-                          {"final_loss", result.losses.empty() ? NAN : result.losses.back()}};
-    save_detector(model, clip_dir, processor, rec, out_dir);
+    nlohmann::json rec = recipe_record("owl-vit-detection", recipe.seed, batch, recipe.train, world, result);
+    rec["clip"] = clip_dir;
+    rec["images"] = n;
+    rec["class_queries"] = data.class_queries;
+    write_model_dir(out_dir, state_dict(*model), models::owlvit::to_json(cfg), processor, rec);
+    for (const char* f : {"vocab.json", "merges.txt"})  // the CLIP's tokenizer
+      fs::copy_file(fs::path(clip_dir) / f, fs::path(out_dir) / f, fs::copy_options::overwrite_existing);
   }
   if (dist) dist->barrier();
   return result;

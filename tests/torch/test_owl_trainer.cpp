@@ -57,21 +57,24 @@ train::OwlRecipe tiny_owl_recipe(const std::string& out) {
   return r;
 }
 
-// A toy CLIP to start from, trained once for every test here.
-const std::string& toy_clip_dir() {
-  static std::string path = [] {
-    std::string dir = test::fresh_temp_dir("owl_clip");
-    auto t = test::toy();
-    train::train_clip(t.data, t.words, test::tiny_clip_recipe(dir), dir, nullptr);
-    return dir;
-  }();
-  return path;
-}
-
 }  // namespace
 
-TEST(OwlTrainer, LearnsToBoxAndNameToyObjectsAndSavesALoadableDetector) {
-  std::string out = test::fresh_temp_dir("owl_train") + "/owl";
+// A toy CLIP to start from, trained once for every test here.
+class OwlTrainer : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = test::fresh_temp_dir("owl_train");
+    auto t = test::toy();
+    train::train_clip(t.data, t.words, test::tiny_clip_recipe(root_ + "/clip"), root_ + "/clip", nullptr);
+  }
+  static void TearDownTestSuite() { fs::remove_all(root_); }
+  static std::string toy_clip_dir() { return root_ + "/clip"; }
+  static std::string root_;
+};
+std::string OwlTrainer::root_;
+
+TEST_F(OwlTrainer, LearnsToBoxAndNameToyObjectsAndSavesALoadableDetector) {
+  std::string out = root_ + "/owl";
   auto data = toy_detection();
   auto r = train::train_owl(data, toy_clip_dir(), tiny_owl_recipe(out), out, nullptr);
   ASSERT_EQ(r.losses.size(), 300u);
@@ -103,7 +106,7 @@ TEST(OwlTrainer, LearnsToBoxAndNameToyObjectsAndSavesALoadableDetector) {
   EXPECT_GT(box_iou({blue[0].box[0], blue[0].box[1], blue[0].box[2], blue[0].box[3]}, data.objects[5][1].box), 0.5);
 }
 
-TEST(OwlTrainer, ConfigRoundTrips) {
+TEST_F(OwlTrainer, ConfigRoundTrips) {
   models::owlvit::OwlViTConfig c;
   c.text.max_position_embeddings = 24;
   c.vision.image_size = 64;
@@ -120,8 +123,8 @@ TEST(OwlTrainer, ConfigRoundTrips) {
   EXPECT_TRUE(models::owlvit::parse_config(models::owlvit::to_json(c)).objectness);
 }
 
-TEST(OwlTrainer, BadDataIsAClearError) {
-  std::string dir = test::fresh_temp_dir("owl_bad");
+TEST_F(OwlTrainer, BadDataIsAClearError) {
+  std::string dir = root_ + "/bad";
   auto recipe = tiny_owl_recipe(dir);
   recipe.train.steps = 1;
   auto run = [&](const train::DetectionData& d) {
