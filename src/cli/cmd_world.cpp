@@ -50,6 +50,18 @@ struct TrainFlags {
   int nproc = 1;
 };
 
+// A single-stage recipe's optimisation settings: the flags where given, else its defaults.
+train::TrainOptions train_options(const TrainFlags& f, int64_t steps, double lr, double weight_decay, const char* what) {
+  train::TrainOptions t;
+  t.steps = f.steps > 0 ? f.steps : steps;
+  t.warmup_steps = std::min<int64_t>(100, t.steps / 10);
+  t.lr = f.lr > 0 ? f.lr : lr;
+  t.weight_decay = weight_decay;
+  t.save_every = f.save_every;
+  t.what = what;
+  return t;
+}
+
 void add_world_train(CLI::App* world) {
   auto* cmd = world->add_subcommand("train", "Train the default models on a generated world (from scratch)");
   auto o = std::make_shared<TrainFlags>();
@@ -95,11 +107,7 @@ void add_world_train(CLI::App* world) {
       r.arch = train::small_clip_config();
       r.seed = o->seed;
       r.batch_size = o->batch > 0 ? o->batch : 96;
-      r.train.steps = o->steps > 0 ? o->steps : 2000;
-      r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
-      r.train.lr = o->lr > 0 ? o->lr : 1e-3;
-      r.train.save_every = o->save_every;
-      r.train.what = "training clip";
+      r.train = train_options(*o, 2000, 1e-3, 0.1, "training clip");
       auto result = train::train_clip(train::world_clip_data(o->data, o->max_images), vocabulary, r, clip_out, dist);
       report(clip_out, result, r.train.steps);
     }
@@ -135,12 +143,7 @@ void add_world_train(CLI::App* world) {
       r.arch = train::small_sam_config();
       r.seed = o->seed;
       r.batch_size = o->batch > 0 ? o->batch : 32;
-      r.train.steps = o->steps > 0 ? o->steps : 1500;
-      r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
-      r.train.lr = o->lr > 0 ? o->lr : 8e-4;
-      r.train.weight_decay = 0.1;
-      r.train.save_every = o->save_every;
-      r.train.what = "training sam";
+      r.train = train_options(*o, 1500, 8e-4, 0.1, "training sam");
       std::string out = (fs::path(o->out) / "sam").string();
       auto result = train::train_sam(train::world_sam_data(o->data, o->max_images), r, out, dist);
       report(out, result, r.train.steps);
@@ -151,12 +154,7 @@ void add_world_train(CLI::App* world) {
       train::OwlRecipe r;
       r.seed = o->seed;
       r.batch_size = o->batch > 0 ? o->batch : 32;
-      r.train.steps = o->steps > 0 ? o->steps : 2000;
-      r.train.warmup_steps = std::min<int64_t>(100, r.train.steps / 10);
-      r.train.lr = o->lr > 0 ? o->lr : 3e-4;
-      r.train.weight_decay = 0.05;
-      r.train.save_every = o->save_every;
-      r.train.what = "training owl";
+      r.train = train_options(*o, 3000, 5e-4, 0.05, "training owl");
       std::string out = (fs::path(o->out) / "owl").string();
       auto result = train::train_owl(train::world_owl_data(o->data, o->max_images), clip_out, r, out, dist);
       report(out, result, r.train.steps);
