@@ -1,7 +1,6 @@
 #include "train/sam_trainer.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
@@ -9,9 +8,9 @@
 #include "image/processor_config.h"
 #include "models/sam/sam_model.h"
 #include "models/sam/sam_postprocess.h"
-#include "nn/tensor_io.h"
 #include "train/image_batch.h"
 #include "train/init_weights.h"
+#include "train/model_dir.h"
 #include "util/error.h"
 #include "util/progress.h"
 
@@ -159,7 +158,7 @@ TrainResult train_sam(const MaskedImages& data, SamRecipe recipe, const std::str
     // The global batch of step s depends only on (seed, s): resumed and parallel runs agree.
     auto gen = at::make_generator<at::CPUGeneratorImpl>(recipe.seed * 1000003ull + static_cast<uint64_t>(s));
     at::Tensor rows = at::randint(n, {batch}, gen, at::kLong).slice(0, rank * local, (rank + 1) * local);
-    at::Tensor u = at::rand({local, 5}, gen, at::kDouble);
+    at::Tensor u = at::rand({half}, gen, at::kDouble);
     at::Tensor noise = at::randn({local, 4}, gen, at::kDouble);
     std::vector<const image::Image*> images;
     auto r = rows.accessor<int64_t, 1>();
@@ -170,7 +169,7 @@ TrainResult train_sam(const MaskedImages& data, SamRecipe recipe, const std::str
     const double cell = double(size) / double(low_res);
     for (int64_t i = 0; i < half; ++i) {
       at::Tensor fg = gt[i][0].nonzero();  // [k, 2] (y, x)
-      int64_t k = std::min<int64_t>(fg.size(0) - 1, static_cast<int64_t>(u[i][0].item<double>() * double(fg.size(0))));
+      int64_t k = std::min<int64_t>(fg.size(0) - 1, static_cast<int64_t>(u[i].item<double>() * double(fg.size(0))));
       points[i][0][0][0] = (fg[k][1].item<double>() + 0.5) * cell;
       points[i][0][0][1] = (fg[k][0].item<double>() + 0.5) * cell;
     }
@@ -192,27 +191,15 @@ TrainResult train_sam(const MaskedImages& data, SamRecipe recipe, const std::str
   TrainResult result = loop.run(step, GradReduction::Mean);
 
   if (rank == 0) {
-    std::map<std::string, at::Tensor> tensors;
-    for (const auto& kv : model->named_parameters()) tensors[kv.key()] = kv.value().detach();
-    for (const auto& kv : model->named_buffers()) tensors[kv.key()] = kv.value().detach();
+    std::map<std::string, at::Tensor> tensors = state_dict(*model, true);
     // transformers keeps the prompt encoder's tied copy of the positional embedding too.
     tensors["prompt_encoder.shared_embedding.positional_embedding"] =
         model->shared_image_embedding->positional_embedding.detach();
-    nn::save_safetensors(out_dir + "/model.safetensors", tensors);
-    std::ofstream(out_dir + "/config.json") << models::sam::to_json(arch).dump(2);
-    std::ofstream(out_dir + "/preprocessor_config.json") << processor.dump(2);
-    std::ofstream(out_dir + "/argus_recipe.json")
-        << nlohmann::json({{"recipe", "sam (points and boxes, best-of-3 focal + dice, IoU head)"},
-                           {"seed", recipe.seed},
-                           {"batch_size", batch},
-                           {"steps", recipe.train.steps},
-                           {"lr", recipe.train.lr},
-                           {"processes", world},
-                           {"objects", n},
-                           {"images", data.images.size()},
-                           {"rank_checksums", result.rank_checksums},
-                           {"final_loss", result.losses.empty() ? NAN : result.losses.back()}})
-               .dump(2);
+    nlohmann::json rec = recipe_record("sam (points and boxes, best-of-3 focal + dice, IoU head)", recipe.seed, batch,
+                                       recipe.train, world, result);
+    rec["objects"] = n;
+    rec["images"] = data.images.size();
+    write_model_dir(out_dir, tensors, models::sam::to_json(arch), processor, rec);
   }
   if (dist) dist->barrier();
   return result;

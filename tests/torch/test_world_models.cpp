@@ -55,7 +55,7 @@ TEST_F(WorldModels, KeepTheirHeldOutAccuracy) {
   EXPECT_GE(m["retrieval_r1"].get<double>(), 0.35) << m;
   EXPECT_GE(m["vqa_acc"].get<double>(), 0.38) << m;
   EXPECT_GE(m["vqa_by_type"]["count"].get<double>(), 0.45) << m;
-  EXPECT_GE(m["point_miou"].get<double>(), 0.72) << m;
+  EXPECT_GE(m["point_miou"].get<double>(), 0.79) << m;  // 0.83 measured
   // The detector boxes objects (class-agnostic AP50 0.70 here) and grounds referring
   // expressions (0.45 at IoU 0.5); naming shapes is at chance, as the README says.
   EXPECT_GE(m["det_ap50_class_agnostic"].get<double>(), 0.62) << m;
