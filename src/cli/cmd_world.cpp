@@ -102,6 +102,10 @@ void add_world_train(CLI::App* world) {
     };
     auto vocabulary = train::world_vocabulary(o->data);
     std::string clip_out = (fs::path(o->out) / "clip").string();
+    auto require_clip = [&](const char* what) {
+      if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
+        fail("{}: {} is built on the world CLIP; train it first (--only clip)", clip_out, what);
+    };
     if (all || o->only == "clip") {
       train::ClipRecipe r;
       r.arch = train::small_clip_config();
@@ -112,8 +116,7 @@ void add_world_train(CLI::App* world) {
       report(clip_out, result, r.train.steps);
     }
     if (all || o->only == "llava") {
-      if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
-        fail("{}: LLaVA's vision tower is the world CLIP; train it first (--only clip)", clip_out);
+      require_clip("LLaVA's vision tower");
       train::LlavaRecipe r;
       r.text = train::small_llama_config();
       r.seed = o->seed;
@@ -149,8 +152,7 @@ void add_world_train(CLI::App* world) {
       report(out, result, r.train.steps);
     }
     if (all || o->only == "owl") {
-      if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
-        fail("{}: the OWL detector is built on the world CLIP; train it first (--only clip)", clip_out);
+      require_clip("the OWL detector");
       train::OwlRecipe r;
       r.seed = o->seed;
       r.batch_size = o->batch > 0 ? o->batch : 32;

@@ -189,20 +189,21 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
     nlohmann::json m = {{"zero_shot_acc", nullptr}, {"retrieval_r1", nullptr}, {"vqa_acc", nullptr},
                         {"vqa_by_type", nullptr},   {"pope_acc", nullptr},     {"det_ap50", nullptr},
                         {"point_miou", nullptr},    {"refer_iou", nullptr}};
-    std::string clip_dir = (fs::path(o.models_dir) / "clip").string();
     nlohmann::json counts = nlohmann::json::object();
     auto merge = [&](nlohmann::json part) {
       counts.update(part["counts"]);
       part.erase("counts");
       m.update(part);
     };
-    if (fs::exists(fs::path(clip_dir) / "config.json")) merge(evaluate_clip(clip_dir, data, o.max_images));
-    std::string llava_dir = (fs::path(o.models_dir) / "llava").string();
-    if (fs::exists(fs::path(llava_dir) / "config.json")) merge(evaluate_llava(llava_dir, data, o.max_images));
-    std::string sam_dir = (fs::path(o.models_dir) / "sam").string();
-    if (fs::exists(fs::path(sam_dir) / "config.json")) merge(evaluate_sam(sam_dir, data, o.max_images));
-    std::string owl_dir = (fs::path(o.models_dir) / "owl").string();
-    if (fs::exists(fs::path(owl_dir) / "config.json")) merge(evaluate_owl(owl_dir, data, o.max_images));
+    // Each model present is measured; an absent one leaves its metrics null.
+    using Evaluator = nlohmann::json (*)(const std::string&, const world::WorldSplit&, int64_t);
+    for (auto [name, evaluate] : {std::pair<const char*, Evaluator>{"clip", &evaluate_clip},
+                                  {"llava", &evaluate_llava},
+                                  {"sam", &evaluate_sam},
+                                  {"owl", &evaluate_owl}}) {
+      std::string dir = (fs::path(o.models_dir) / name).string();
+      if (fs::exists(fs::path(dir) / "config.json")) merge(evaluate(dir, data, o.max_images));
+    }
     m["counts"] = counts;
     out["splits"][split] = m;
   }
