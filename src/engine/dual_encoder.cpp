@@ -39,16 +39,7 @@ class TokenizedModel : public DualEncoder {
   std::vector<std::vector<int64_t>> encode_all(const std::vector<std::string>& texts, int64_t max_len) {
     if (!tokenizer_) fail("{}: this model has no tokenizer files, so it cannot embed text", dir_);
     std::vector<std::vector<int64_t>> out;
-    for (const auto& t : texts) {
-      auto ids = tokenizer_->encode(t, true);
-      if (static_cast<int64_t>(ids.size()) > max_len) {
-        // Truncate like the reference: keep the closing special token in the last slot.
-        int64_t last = ids.back();
-        ids.resize(static_cast<size_t>(max_len));
-        if (tokenizer_->eos_id() >= 0 && last == tokenizer_->eos_id()) ids.back() = last;
-      }
-      out.push_back(std::move(ids));
-    }
+    for (const auto& t : texts) out.push_back(text::encode_truncated(*tokenizer_, t, max_len));
     return out;
   }
   std::unique_ptr<text::Tokenizer> tokenizer_;

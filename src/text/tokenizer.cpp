@@ -86,4 +86,18 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   fail("{}: not a tokenizer file (expected tokenizer.json, tokenizer.model or CLIP's bpe_simple_vocab_16e6.txt.gz)", path);
 }
 
+std::vector<int64_t> encode_truncated(const Tokenizer& tok, const std::string& text, int64_t max_len,
+                                      bool* truncated) {
+  if (max_len < 1) fail("a text context of {} tokens cannot hold any text", max_len);
+  auto ids = tok.encode(text, true);
+  const bool cut = static_cast<int64_t>(ids.size()) > max_len;
+  if (cut) {
+    const int64_t last = ids.back();
+    ids.resize(static_cast<size_t>(max_len));
+    if (tok.eos_id() >= 0 && last == tok.eos_id()) ids.back() = last;
+  }
+  if (truncated) *truncated = cut;
+  return ids;
+}
+
 }  // namespace argus::text

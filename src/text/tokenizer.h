@@ -41,4 +41,10 @@ class Tokenizer {
 // add_bos/add_eos and special tokens.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
+// encode(text, true) cut to `max_len` ids for a fixed-context text tower. A sequence that
+// ended in the end-of-text token keeps it in the last slot, as the references truncate:
+// CLIP-style towers pool at that token. `truncated` (optional) says whether anything was cut.
+std::vector<int64_t> encode_truncated(const Tokenizer& tok, const std::string& text, int64_t max_len,
+                                      bool* truncated = nullptr);
+
 }  // namespace argus::text

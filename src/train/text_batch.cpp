@@ -11,11 +11,7 @@ TokenBatch tokenize_batch(const text::Tokenizer& tok, const std::vector<std::str
   auto ids = t.ids.accessor<int64_t, 2>();
   auto len = t.lengths.accessor<int64_t, 1>();
   for (int64_t i = 0; i < m; ++i) {
-    auto row = tok.encode(texts[static_cast<size_t>(i)], true);
-    if (static_cast<int64_t>(row.size()) > max_len) {
-      row.resize(static_cast<size_t>(max_len));
-      row.back() = tok.eos_id();
-    }
+    auto row = text::encode_truncated(tok, texts[static_cast<size_t>(i)], max_len);
     for (size_t j = 0; j < row.size(); ++j) ids[i][static_cast<int64_t>(j)] = row[j];
     len[i] = static_cast<int64_t>(row.size());
   }

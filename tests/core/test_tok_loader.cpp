@@ -80,3 +80,28 @@ TEST(TokLoader, ConfigFlagsAndAddedTokens) {
   EXPECT_EQ(ids[ids.size() - 2], 1000);
   EXPECT_EQ(ids.back(), 2);
 }
+
+TEST(TokLoader, EncodeTruncatedKeepsTheClosingToken) {
+  auto clip = load_tokenizer(kTok + "/clip");
+  const std::string text = "a photo of a red circle left of a small blue star";
+  const auto full = clip->encode(text, true);
+  ASSERT_GT(full.size(), 6u);
+  ASSERT_EQ(full.back(), clip->eos_id());
+
+  bool cut = true;
+  EXPECT_EQ(encode_truncated(*clip, text, static_cast<int64_t>(full.size()), &cut), full);
+  EXPECT_FALSE(cut);
+  const auto short_ids = encode_truncated(*clip, text, 5, &cut);
+  EXPECT_TRUE(cut);
+  ASSERT_EQ(short_ids.size(), 5u);
+  EXPECT_EQ(std::vector<int64_t>(short_ids.begin(), short_ids.begin() + 4),
+            std::vector<int64_t>(full.begin(), full.begin() + 4));
+  EXPECT_EQ(short_ids.back(), clip->eos_id());  // where CLIP pools
+
+  // Llama's SentencePiece adds BOS only: a cut sequence keeps its plain prefix.
+  auto spm = load_tokenizer(kShared + "/fixtures/llava/tokenizer.model");
+  const auto spm_full = spm->encode(text, true);
+  ASSERT_NE(spm_full.back(), spm->eos_id());
+  EXPECT_EQ(encode_truncated(*spm, text, 4), std::vector<int64_t>(spm_full.begin(), spm_full.begin() + 4));
+  EXPECT_THROW(encode_truncated(*clip, text, 0), std::exception);
+}

@@ -19,15 +19,7 @@ TextQueryEncoder::TextQueryEncoder(std::unique_ptr<text::Tokenizer> tokenizer, T
 }
 
 std::vector<int64_t> TextQueryEncoder::tokenize(const std::string& text, bool& truncated) const {
-  auto ids = tokenizer_->encode(text, true);
-  truncated = static_cast<int64_t>(ids.size()) > context_;
-  if (truncated) {
-    // Keep the end-of-text token in the last slot: CLIP pools the text at that token.
-    int64_t last = ids.back();
-    ids.resize(static_cast<size_t>(context_));
-    if (tokenizer_->eos_id() >= 0 && last == tokenizer_->eos_id()) ids.back() = last;
-  }
-  return ids;
+  return text::encode_truncated(*tokenizer_, text, context_, &truncated);
 }
 
 at::Tensor TextQueryEncoder::embed(const std::vector<std::string>& texts, std::vector<std::string>* warnings) {
