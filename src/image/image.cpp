@@ -1,6 +1,7 @@
 #include "image/image.h"
 
 #include "util/error.h"
+#include "util/hash.h"
 
 namespace argus::image {
 
@@ -19,6 +20,14 @@ Image make_image(int width, int height) {
   im.height = height;
   im.pixels.assign(static_cast<size_t>(width) * static_cast<size_t>(height) * 3, 0);
   return im;
+}
+
+std::string content_key(const Image& img) {
+  Fnv1a h;
+  const int32_t size[2] = {img.width, img.height};
+  h.add(size, sizeof(size));
+  h.add(img.pixels.data(), img.pixels.size());
+  return h.hex();
 }
 
 }  // namespace argus::image

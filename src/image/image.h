@@ -3,6 +3,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace argus::image {
@@ -36,5 +37,8 @@ void check_dimensions(int64_t width, int64_t height, const DecodeLimits& limits,
 
 // An image of the given size with every byte zero; validates the size first.
 Image make_image(int width, int height);
+
+// A content hash of the size and pixels (FNV-1a, hex): the key of the feature caches.
+std::string content_key(const Image& img);
 
 }  // namespace argus::image

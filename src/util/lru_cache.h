@@ -1,5 +1,5 @@
-// A small least-recently-used map: the segmenter keeps the image embeddings of the
-// last few images so that prompting the same image again re-encodes nothing.
+// A small least-recently-used map: the segmenter and the OWL detector keep the image
+// features of the last few images, so prompting the same image again re-encodes nothing.
 #pragma once
 #include <cstddef>
 #include <list>
@@ -8,7 +8,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace argus::tasks::segment {
+namespace argus {
 
 template <typename V>
 class LruCache {
@@ -46,4 +46,4 @@ class LruCache {
   std::unordered_map<std::string, typename std::list<Entry>::iterator> index_;
 };
 
-}  // namespace argus::tasks::segment
+}  // namespace argus

@@ -66,6 +66,32 @@ TEST(DetectQueries, TextEmbeddingsAreCachedAcrossImages) {
   EXPECT_CLOSE(before, ref["text_embeds"][0], 1e-4);
 }
 
+TEST(DetectQueries, ImageFeaturesAreCachedAcrossQueries) {
+  auto det = OwlDetector::open(test::fixture("owlvit"));
+  auto fresh = OwlDetector::open(test::fixture("owlvit"));
+  image::Image dogs = asset_image("dogs.jpg"), dog = asset_image("dog.jpg");
+  DetectOptions all;
+  all.threshold = 0;
+  det->detect(dogs, {"a photo of a dog"}, {}, all);
+  EXPECT_EQ(det->feature_cache_hits(), 0);
+  // Another question about the same image reuses its features and answers as a detector
+  // that never saw the image.
+  auto cached = det->detect(dogs, {"a photo of a person", "grass"}, {}, all);
+  EXPECT_EQ(det->feature_cache_hits(), 1);
+  auto uncached = fresh->detect(dogs, {"a photo of a person", "grass"}, {}, all);
+  ASSERT_EQ(cached.detections.size(), uncached.detections.size());
+  for (size_t i = 0; i < cached.detections.size(); ++i) {
+    EXPECT_EQ(cached.detections[i].query, uncached.detections[i].query);
+    EXPECT_EQ(cached.detections[i].score, uncached.detections[i].score);
+    EXPECT_EQ(cached.detections[i].box, uncached.detections[i].box);
+  }
+  // A different image, or the same one with one pixel changed, is encoded anew.
+  det->detect(dog, {"a photo of a dog"}, {}, all);
+  dogs.pixels[0] ^= 1;
+  det->detect(dogs, {"a photo of a dog"}, {}, all);
+  EXPECT_EQ(det->feature_cache_hits(), 1);
+}
+
 TEST(DetectQueries, HundredsOfQueriesAreEncodedInBoundedBatches) {
   std::vector<int64_t> batch_sizes;
   auto tok = text::load_tokenizer(test::fixture("owlvit"));

@@ -47,6 +47,18 @@ at::Tensor OwlDetector::pixel_values(const image::Image& im) const {
   return at::from_blob(pv.data.data(), {1, pv.channels, pv.height, pv.width}, at::kFloat).clone();
 }
 
+at::Tensor OwlDetector::image_features(const image::Image& im) {
+  const std::string key = image::content_key(im);
+  if (auto hit = feature_cache_.get(key)) {
+    ++cache_hits_;
+    return *hit;
+  }
+  at::NoGradGuard ng;
+  auto feats = std::make_shared<const at::Tensor>(model_->image_features(pixel_values(im)));
+  feature_cache_.put(key, feats);
+  return *feats;
+}
+
 at::Tensor OwlDetector::exemplar_embedding(const Exemplar& ex) {
   const auto& b = ex.box;
   const float w = static_cast<float>(ex.image.width), h = static_cast<float>(ex.image.height);
@@ -61,7 +73,7 @@ at::Tensor OwlDetector::exemplar_embedding(const Exemplar& ex) {
   const float sx = square_padded() ? std::max(w, h) : w, sy = square_padded() ? std::max(w, h) : h;
   at::Tensor box = at::tensor({b[0] / sx, b[1] / sy, b[2] / sx, b[3] / sy}).view({1, 1, 4});
   at::NoGradGuard ng;
-  at::Tensor feats = model_->image_features(pixel_values(ex.image));
+  at::Tensor feats = image_features(ex.image);
   at::Tensor embeds, indices, pred_boxes;
   model_->embed_image_query(feats, box, embeds, indices, pred_boxes);
   return embeds[0][0];
@@ -84,7 +96,7 @@ DetectResult OwlDetector::detect(const image::Image& target, const std::vector<s
   at::Tensor query_embeds = at::cat(parts).unsqueeze(0);  // [1, Q, E]
 
   at::NoGradGuard ng;
-  at::Tensor feats = model_->image_features(pixel_values(target));
+  at::Tensor feats = image_features(target);
   auto cls = model_->class_head(feats, query_embeds, at::Tensor());
   at::Tensor boxes = model_->box_predictor(feats);
 

@@ -13,6 +13,7 @@
 #include "models/owlvit/owlvit_model.h"
 #include "tasks/detect/detector.h"
 #include "tasks/detect/text_query_encoder.h"
+#include "util/lru_cache.h"
 
 namespace argus::tasks {
 
@@ -30,6 +31,11 @@ class OwlDetector : public Detector {
   at::Tensor exemplar_embedding(const Exemplar& ex);
   // Image -> pixel_values [1, 3, S, S] as the checkpoint's processor makes them.
   at::Tensor pixel_values(const image::Image& im) const;
+  // The image tower's output for an image, from a small cache keyed by its content: asking
+  // one image several questions (referring expressions one by one, a chat about one
+  // picture) runs the tower once.
+  at::Tensor image_features(const image::Image& im);
+  int64_t feature_cache_hits() const { return cache_hits_; }
 
   bool square_padded() const { return model_->cfg.objectness; }  // OWLv2 boxes are relative to the padded square
   models::owlvit::OwlViTForObjectDetection& model() { return model_; }
@@ -41,6 +47,8 @@ class OwlDetector : public Detector {
   models::owlvit::OwlViTForObjectDetection model_;
   image::ImageProcessorConfig preprocessor_;
   std::unique_ptr<TextQueryEncoder> queries_;
+  LruCache<at::Tensor> feature_cache_{4};
+  int64_t cache_hits_ = 0;
 };
 
 }  // namespace argus::tasks

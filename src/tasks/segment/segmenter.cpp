@@ -10,19 +10,10 @@
 #include "io/checkpoint.h"
 #include "models/sam/sam_meta_checkpoint.h"
 #include "util/error.h"
-#include "util/hash.h"
 
 namespace argus::tasks::segment {
 
 namespace sam = models::sam;
-
-std::string image_key(const image::Image& img) {
-  Fnv1a h;
-  const int32_t size[2] = {img.width, img.height};
-  h.add(size, sizeof(size));
-  h.add(img.pixels.data(), img.pixels.size());
-  return h.hex();
-}
 
 Segmenter::Segmenter(sam::SamModel m, image::ImageProcessorConfig p, size_t cache_capacity)
     : model_(std::move(m)), processor_(std::move(p)), cache_(cache_capacity) {}
@@ -55,7 +46,7 @@ std::unique_ptr<Segmenter> Segmenter::from_model(sam::SamModel model, image::Ima
 }
 
 std::shared_ptr<const ImageEmbedding> Segmenter::embed(const image::Image& img) {
-  const std::string key = image_key(img);
+  const std::string key = image::content_key(img);
   if (auto hit = cache_.get(key)) {
     ++hits_;
     return hit;

@@ -13,7 +13,7 @@
 #include "image/processor_config.h"
 #include "models/sam/sam_model.h"
 #include "models/sam/sam_postprocess.h"
-#include "tasks/segment/lru_cache.h"
+#include "util/lru_cache.h"
 #include "tasks/segment/prompt.h"
 
 namespace argus::tasks::segment {
@@ -65,8 +65,5 @@ class Segmenter {
   LruCache<ImageEmbedding> cache_;
   int64_t hits_ = 0, misses_ = 0;
 };
-
-// The cache key: a content hash of the size and pixels.
-std::string image_key(const image::Image& img);
 
 }  // namespace argus::tasks::segment
