@@ -9,17 +9,17 @@
 #include <fstream>
 #include <string>
 
+#include "../common/temp_dir.h"
 #include "util/error.h"
 #include "world/load.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string dir = "/tmp/argus_fuzz_world_" + std::to_string(::getpid());
+  static const std::string dir = argus::test::process_temp_dir("fuzz_world");  // removed at exit
   static const char* files[] = {"instances.json", "captions.json", "refs.json",
                                 "vqa.json",       "pope.json",     "llava_instruct.json"};
   static const char* empty[] = {R"({"images":[],"annotations":[],"categories":[]})", R"({"annotations":[]})", "[]",
                                 "[]", "[]", "[]"};
   if (size < 1) return 0;
-  std::filesystem::create_directories(dir);
   const size_t pick = data[0] % 6;
   for (size_t i = 0; i < 6; ++i) {
     std::ofstream out(dir + "/" + files[i], std::ios::binary | std::ios::trunc);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_dir.h"
 #include "parity.h"
 
 namespace argus::test {
@@ -22,9 +23,7 @@ inline std::string grounding_dino_checkpoint() {
   static const std::string dir = [] {
     namespace fs = std::filesystem;
     // One per process: ctest runs tests in parallel processes that must not share it.
-    fs::path d = fs::temp_directory_path() / ("argus_gdino_checkpoint_" + std::to_string(::getpid()));
-    fs::remove_all(d);
-    fs::create_directories(d);
+    fs::path d = fresh_temp_dir("gdino_checkpoint");
     for (const char* f : {"config.json", "model.safetensors"})
       fs::create_symlink(fs::path(fixture("grounding_dino")) / f, d / f);
     std::vector<std::string> vocab(1000);

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../common/temp_dir.h"
 #include "cli_runner.h"
 #include "llm_helpers.h"
 #include "parity.h"
@@ -44,10 +45,7 @@ std::vector<int64_t> greedy_tail(const std::string& family, size_t n) {
 }
 
 fs::path scratch(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_chat_" + name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return test::fresh_temp_dir("chat_" + name);
 }
 
 }  // namespace

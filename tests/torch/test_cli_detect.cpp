@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/temp_dir.h"
 #include "cli_runner.h"
 #include "grounding_dino_checkpoint.h"
 #include "image/decode.h"
@@ -30,9 +31,7 @@ std::string img(const std::string& name) { return test::asset("images/" + name);
 void expect_clean_error(const test::CliResult& r, const char* needle) { EXPECT_CLEAN_ERROR(r, needle); }
 
 std::filesystem::path scratch() {
-  auto d = std::filesystem::temp_directory_path() / ("argus_cli_detect_" + std::to_string(getpid()));
-  std::filesystem::create_directories(d);
-  return d;
+  return test::process_temp_dir("cli_detect");
 }
 
 struct Det {

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <set>
 
+#include "../common/temp_dir.h"
 #include "cli_runner.h"
 #include "io/checkpoint.h"
 #include "models/sam/sam_meta_checkpoint.h"
@@ -26,9 +27,7 @@ const std::string kPth = ARGUS_SAM_META_PTH;
 const nlohmann::json kFixtureHeads = {{"mask_decoder_config", {{"num_attention_heads", 2}}}};
 
 std::string scratch(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("argus_sam_meta_" + std::to_string(getpid()));
-  std::filesystem::create_directories(d);
-  return (d / name).string();
+  return (std::filesystem::path(test::process_temp_dir("sam_meta")) / name).string();
 }
 
 }  // namespace
