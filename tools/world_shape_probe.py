@@ -7,7 +7,9 @@ and reports single-object shape accuracy on the held-out split as it goes. `--ar
 is the world CLIP's tower (pre-norm ViT, width 128, 4 layers, CLS readout); `--arch cnn`
 a 4-layer CNN for comparison. Measured (10,000 images, batch 96, lr 1e-3 / 5e-4):
 ViT patch 12 @ 96 px 0.15 after 600 steps, patch 8 0.25, patch 6 @ 72 px 0.27; CNN 0.60
-after 300 steps.
+after 300 steps. `--dense 1` adds token labelling (a per-patch shape loss, as
+`argus world train` gives CLIP): ViT patch 12 reaches 0.46 in 1000 steps, against 0.28 at
+step 1000 without it.
 
   argus world generate --out /tmp/w10 --n 10000 --seed 1
   /usr/bin/python3 tools/world_shape_probe.py --data /tmp/w10 --arch vit --patch 12 --steps 600
@@ -26,20 +28,62 @@ SHAPES = ["circle", "square", "triangle", "star", "hexagon", "pentagon", "diamon
 MEAN, STD = np.array([0.4815, 0.4578, 0.4082]), np.array([0.2686, 0.2613, 0.2758])
 
 
-def load(root, split, n, size):
+def decode_rle(rle):
+    """COCO compressed RLE -> a [h, w] bool mask (column-major runs, as pycocotools)."""
+    h, w = rle["size"]
+    s, counts, i = rle["counts"], [], 0
+    while i < len(s):
+        x, k, more = 0, 0, True
+        while more:
+            c = ord(s[i]) - 48
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            i, k = i + 1, k + 1
+            if not more and (c & 0x10):
+                x |= -1 << (5 * k)
+        if len(counts) > 2:
+            x += counts[-2]
+        counts.append(x)
+    flat = np.zeros(h * w, bool)
+    pos = 0
+    for j, c in enumerate(counts):
+        if j % 2:
+            flat[pos:pos + c] = True
+        pos += c
+    return flat.reshape(w, h).T
+
+
+def patch_labels(annotations, width, height, size, patch):
+    """Per patch: the shape (1..8) covering most of it, 0 where background covers most."""
+    owner = np.zeros((height, width), int)
+    for a in annotations:
+        owner[decode_rle(a["segmentation"])] = SHAPES.index(a["shape"]) + 1
+    ys = (np.arange(size) * height // size)[:, None]
+    xs = (np.arange(size) * width // size)[None, :]
+    grid = owner[ys, xs].reshape(size // patch, patch, size // patch, patch).transpose(0, 2, 1, 3)
+    grid = grid.reshape(size // patch, size // patch, -1)
+    votes = np.stack([(grid == c).sum(-1) for c in range(len(SHAPES) + 1)], -1)
+    return votes.argmax(-1).reshape(-1)
+
+
+def load(root, split, n, size, patch=12):
     d = json.load(open(f"{root}/{split}/instances.json"))
     images = d["images"][:n]
     index = {im["id"]: i for i, im in enumerate(images)}
     labels = np.zeros((len(images), len(SHAPES)), np.float32)
     objects = np.zeros(len(images), int)
+    per_image = [[] for _ in images]
     for a in d["annotations"]:
         if a["image_id"] in index:
             labels[index[a["image_id"]], SHAPES.index(a["shape"])] = 1
             objects[index[a["image_id"]]] += 1
+            per_image[index[a["image_id"]]].append(a)
+    dense = np.stack([patch_labels(per_image[i], im["width"], im["height"], size, patch)
+                      for i, im in enumerate(images)])
     pixels = np.stack([(np.asarray(Image.open(f"{root}/{split}/{im['file_name']}").convert("RGB")
                                    .resize((size, size), Image.BICUBIC), np.float32) / 255 - MEAN) / STD
                        for im in images]).transpose(0, 3, 1, 2)
-    return torch.tensor(pixels, dtype=torch.float32), torch.tensor(labels), objects
+    return torch.tensor(pixels, dtype=torch.float32), torch.tensor(labels), objects, torch.tensor(dense)
 
 
 class ViT(nn.Module):
@@ -53,11 +97,14 @@ class ViT(nn.Module):
         self.encoder = nn.TransformerEncoder(layer, layers)
         self.post = nn.LayerNorm(width)
         self.head = nn.Linear(width, len(SHAPES))
+        self.token_head = nn.Linear(width, len(SHAPES) + 1)
 
-    def forward(self, x):
+    def forward(self, x, tokens=False):
         x = self.patch(x).flatten(2).transpose(1, 2)
         x = torch.cat([self.cls.expand(x.shape[0], 1, -1), x], 1) + self.pos
-        return self.head(self.post(self.encoder(self.pre(x))[:, 0]))
+        h = self.encoder(self.pre(x))
+        out = self.head(self.post(h[:, 0]))
+        return (out, self.token_head(h[:, 1:])) if tokens else out
 
 
 def cnn():
@@ -77,11 +124,13 @@ def main():
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--images", type=int, default=10000)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--dense", type=float, default=0.0,
+                   help="weight of a per-patch shape loss (token labelling); ViT only")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    x_train, y_train, _ = load(a.data, "train", a.images, a.size)
-    x_test, y_test, objects = load(a.data, "heldout", 600, a.size)
+    x_train, y_train, _, d_train = load(a.data, "train", a.images, a.size, a.patch)
+    x_test, y_test, objects, _ = load(a.data, "heldout", 600, a.size, a.patch)
     single = objects == 1
     model = ViT(a.size, a.patch) if a.arch == "vit" else cnn()
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=0.1)
@@ -90,7 +139,12 @@ def main():
         for g in opt.param_groups:  # warm-up + cosine, as the trainers do
             g["lr"] = a.lr * min(1, (step + 1) / 100) * 0.5 * (1 + np.cos(np.pi * step / a.steps))
         batch = torch.randint(0, len(x_train), (96,))
-        loss = F.binary_cross_entropy_with_logits(model(x_train[batch]), y_train[batch])
+        if a.dense > 0:
+            out, tok = model(x_train[batch], tokens=True)
+            loss = F.binary_cross_entropy_with_logits(out, y_train[batch]) + \
+                a.dense * F.cross_entropy(tok.reshape(-1, tok.shape[-1]), d_train[batch].reshape(-1))
+        else:
+            loss = F.binary_cross_entropy_with_logits(model(x_train[batch]), y_train[batch])
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)

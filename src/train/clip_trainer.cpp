@@ -5,6 +5,7 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/linear.h>
 
 #include "models/clip/clip_model.h"
 #include "text/bpe_trainer.h"
@@ -23,21 +24,86 @@ constexpr double kMaxLogitScale = 4.6052;  // ln 100, CLIP's clamp
 struct TokenizedCaptions {
   TokenBatch batch;            // every caption, padded with EOS
   std::vector<int64_t> first;  // first caption row of each image (and one past the end)
+  TokenBatch negatives;        // row r: caption r's hard negative (when used)
+  at::Tensor has_negative;     // [rows] bool
 };
 
-TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tokenizer& tok, int64_t max_len) {
+TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tokenizer& tok, int64_t max_len,
+                                    bool negatives) {
   TokenizedCaptions t;
-  std::vector<std::string> all;
-  for (const auto& caps : data.captions) {
+  std::vector<std::string> all, negs;
+  for (size_t i = 0; i < data.captions.size(); ++i) {
     t.first.push_back(static_cast<int64_t>(all.size()));
-    all.insert(all.end(), caps.begin(), caps.end());
+    all.insert(all.end(), data.captions[i].begin(), data.captions[i].end());
+    if (negatives) {
+      if (data.hard_negatives[i].size() != data.captions[i].size())
+        fail("CLIP training: image {} has {} captions but {} hard negatives", i, data.captions[i].size(),
+             data.hard_negatives[i].size());
+      negs.insert(negs.end(), data.hard_negatives[i].begin(), data.hard_negatives[i].end());
+    }
   }
   t.first.push_back(static_cast<int64_t>(all.size()));
   t.batch = tokenize_batch(tok, all, max_len, tok.eos_id());
+  if (negatives) {
+    t.negatives = tokenize_batch(tok, negs, max_len, tok.eos_id());
+    t.has_negative = at::empty({static_cast<int64_t>(negs.size())}, at::kBool);
+    for (size_t r = 0; r < negs.size(); ++r) t.has_negative[static_cast<int64_t>(r)] = !negs[r].empty();
+  }
   return t;
 }
 
+// Rows `rows` of a token batch, cut to their longest.
+std::pair<at::Tensor, at::Tensor> select_tokens(const TokenBatch& b, const at::Tensor& rows, int64_t len) {
+  at::Tensor ids = b.ids.index_select(0, rows).slice(1, 0, len);
+  at::Tensor mask = at::arange(len).unsqueeze(0) < b.lengths.index_select(0, rows).unsqueeze(1);
+  return {ids, mask.to(at::kLong)};
+}
+
+// Every image's patch labels, [N, P].
+at::Tensor all_patch_labels(const CaptionedImages& data, const models::clip::ClipVisionConfig& v) {
+  if (data.label_maps.size() != data.images.size() || data.label_classes < 2)
+    fail("token labelling needs a label map per image and at least 2 classes ({} maps for {} images, {} classes)",
+         data.label_maps.size(), data.images.size(), data.label_classes);
+  const int64_t side = v.image_size / v.patch_size, n = static_cast<int64_t>(data.images.size());
+  at::Tensor labels = at::empty({n, side * side}, at::kLong);
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& map = data.label_maps[static_cast<size_t>(i)];
+    const auto& im = data.images[static_cast<size_t>(i)];
+    if (map.width != im.width || map.height != im.height)
+      fail("the label map of image {} is {}x{}, the image {}x{}", i, map.width, map.height, im.width, im.height);
+    auto row = patch_majority_labels(map, v.image_size, v.patch_size, data.label_classes);
+    std::copy(row.begin(), row.end(), labels[i].data_ptr<int64_t>());
+  }
+  return labels;
+}
+
 }  // namespace
+
+std::vector<int64_t> patch_majority_labels(const image::GrayImage& map, int64_t image_size, int64_t patch,
+                                           int64_t classes) {
+  if (patch < 1 || image_size % patch != 0)
+    fail("a {}-pixel input does not divide into {}-pixel patches", image_size, patch);
+  if (map.width < 1 || map.height < 1 || map.pixels.size() != static_cast<size_t>(map.width) * map.height)
+    fail("a label map of {}x{} pixels holds {} values", map.width, map.height, map.pixels.size());
+  const int64_t side = image_size / patch;
+  std::vector<int64_t> votes(static_cast<size_t>(side * side * classes), 0);
+  for (int64_t y = 0; y < image_size; ++y) {
+    // The input pixel's centre, back in the map (the resize stretches each axis).
+    const int64_t sy = std::min<int64_t>(map.height - 1, (2 * y + 1) * map.height / (2 * image_size));
+    for (int64_t x = 0; x < image_size; ++x) {
+      const int64_t sx = std::min<int64_t>(map.width - 1, (2 * x + 1) * map.width / (2 * image_size));
+      const int64_t c = map.pixels[static_cast<size_t>(sy * map.width + sx)];
+      if (c >= classes) fail("label map value {} at ({}, {}) is not below the {} classes", c, sx, sy, classes);
+      ++votes[static_cast<size_t>(((y / patch) * side + x / patch) * classes + c)];
+    }
+  }
+  std::vector<int64_t> labels(static_cast<size_t>(side * side));
+  for (size_t p = 0; p < labels.size(); ++p) {
+    auto first = votes.begin() + static_cast<std::ptrdiff_t>(p * static_cast<size_t>(classes));
+    labels[p] = std::max_element(first, first + classes) - first;  // the first maximum: background wins ties
+  }
+  return labels;
+}
 
 models::clip::ClipConfig small_clip_config() {
   models::clip::ClipConfig c;
@@ -96,9 +162,23 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
   at::manual_seed(recipe.seed);
   models::clip::ClipModel model(arch);
   init_weights(*model, std::max(arch.text.enc.layers, arch.vision.enc.layers));
+  // Token labelling's head lives in the model while it trains (so the optimiser and the
+  // checkpoints carry it) and is left out of the saved CLIP.
+  const bool token_labels = recipe.token_label_weight > 0;
+  const std::string head_name = "token_head";
+  at::Tensor patch_labels;
+  torch::nn::Linear token_head{nullptr};
+  if (token_labels) {
+    patch_labels = all_patch_labels(data, arch.vision);
+    token_head = model->register_module(
+        head_name, torch::nn::Linear(arch.vision.enc.hidden, data.label_classes));
+  }
 
   at::Tensor pixels = preprocess_images(data.images, processor);
-  TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings);
+  if (recipe.hard_negatives && data.hard_negatives.size() != data.captions.size() && !data.hard_negatives.empty())
+    fail("CLIP training: {} hard-negative lists for {} images", data.hard_negatives.size(), data.images.size());
+  const bool negatives = recipe.hard_negatives && !data.hard_negatives.empty();
+  TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings, negatives);
   const int64_t n = pixels.size(0), local = batch / world;
 
   if (recipe.train.checkpoint_dir.empty()) recipe.train.checkpoint_dir = out_dir + "/checkpoint";
@@ -120,28 +200,58 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
     int64_t lo = rank * local, hi = lo + local;
     at::Tensor my_rows = row_t.slice(0, lo, hi);
     int64_t len = caps.batch.lengths.index_select(0, row_t).max().item<int64_t>();
-    at::Tensor ids = caps.batch.ids.index_select(0, my_rows).slice(1, 0, len);
-    at::Tensor mask = at::arange(len).unsqueeze(0) < caps.batch.lengths.index_select(0, my_rows).unsqueeze(1);
+    auto [ids, mask] = select_tokens(caps.batch, my_rows, len);
 
     {
       at::NoGradGuard ng;
       model->logit_scale.clamp_(0, kMaxLogitScale);
     }
-    at::Tensor ie = model->image_embeds(pixels.index_select(0, images.slice(0, lo, hi)));
-    at::Tensor te = model->text_embeds(ids, mask.to(at::kLong));
+    at::Tensor my_images = images.slice(0, lo, hi);
+    at::Tensor pv = pixels.index_select(0, my_images);
+    at::Tensor ie, token_loss;
+    if (token_labels) {
+      auto tower = model->vision_model->forward(pv);
+      ie = models::clip::l2_normalize(model->visual_projection(tower.pooler_output));
+      at::Tensor tok = token_head(tower.last_hidden_state.slice(1, 1));  // [local, P, classes]
+      // Scaled by this rank's share: the ranks' summed gradients are the global batch mean's.
+      token_loss = torch::nn::functional::cross_entropy(tok.reshape({-1, tok.size(-1)}),
+                                                        patch_labels.index_select(0, my_images).reshape(-1)) *
+                   (double(local) / double(batch));
+    } else {
+      ie = model->image_embeds(pv);
+    }
+    at::Tensor te = model->text_embeds(ids, mask);
+    at::Tensor neg;  // the hard negatives' embeddings
+    if (negatives) {
+      int64_t neg_len = caps.negatives.lengths.index_select(0, row_t).max().item<int64_t>();
+      auto [neg_ids, neg_mask] = select_tokens(caps.negatives, my_rows, neg_len);
+      neg = model->text_embeds(neg_ids, neg_mask);
+    }
     at::Tensor scale = model->logit_scale;
     if (dist) {
       // Other ranks' features enter as constants; each rank back-propagates through its own,
       // and the gradients are summed. The shared temperature gets its gradient once.
-      at::Tensor all_i = dist->all_gather(ie.detach()), all_t = dist->all_gather(te.detach());
-      ie = at::cat({all_i.slice(0, 0, lo), ie, all_i.slice(0, hi)});
-      te = at::cat({all_t.slice(0, 0, lo), te, all_t.slice(0, hi)});
+      auto gather = [&](const at::Tensor& mine) {
+        at::Tensor all = dist->all_gather(mine.detach());
+        return at::cat({all.slice(0, 0, lo), mine, all.slice(0, hi)});
+      };
+      ie = gather(ie);
+      te = gather(te);
+      if (negatives) neg = gather(neg);
       if (rank != 0) scale = scale.detach();
     }
     at::Tensor logits = scale.exp() * at::matmul(ie, te.t());
     at::Tensor labels = at::arange(batch, at::kLong);
     namespace F = torch::nn::functional;
-    at::Tensor loss = (F::cross_entropy(logits, labels) + F::cross_entropy(logits.t(), labels)) / 2;
+    at::Tensor image_to_text = logits;
+    if (negatives) {
+      // Each image also against every caption's negative; captions without one are masked.
+      at::Tensor neg_logits = scale.exp() * at::matmul(ie, neg.t());
+      at::Tensor valid = caps.has_negative.index_select(0, row_t).unsqueeze(0);
+      image_to_text = at::cat({logits, neg_logits.masked_fill(valid.logical_not(), -1e9)}, 1);
+    }
+    at::Tensor loss = (F::cross_entropy(image_to_text, labels) + F::cross_entropy(logits.t(), labels)) / 2;
+    if (token_labels) loss = loss + recipe.token_label_weight * token_loss;
     return StepOutput{loss, local};
   };
   TrainResult result = loop.run(step, dist ? GradReduction::Sum : GradReduction::Mean);
@@ -153,7 +263,12 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
     }
     nlohmann::json rec = recipe_record("clip-contrastive", recipe.seed, batch, recipe.train, world, result);
     rec["images"] = n;
-    write_model_dir(out_dir, state_dict(*model), models::clip::to_json(model->cfg), processor, rec);
+    rec["token_label_weight"] = recipe.token_label_weight;
+    rec["hard_negatives"] = negatives;
+    auto tensors = state_dict(*model);
+    for (auto it = tensors.begin(); it != tensors.end();)
+      it = it->first.rfind(head_name + ".", 0) == 0 ? tensors.erase(it) : std::next(it);
+    write_model_dir(out_dir, tensors, models::clip::to_json(model->cfg), processor, rec);
     text::write_clip_bpe(tok_files, out_dir);
   }
   if (dist) dist->barrier();

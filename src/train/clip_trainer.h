@@ -17,12 +17,30 @@ namespace argus::train {
 struct CaptionedImages {
   std::vector<image::Image> images;
   std::vector<std::vector<std::string>> captions;  // one or more per image
+  // Optional, for token labelling: per image, each pixel's class (0 background, 1..K the
+  // class of the object seen there), at the image's size.
+  std::vector<image::GrayImage> label_maps;
+  int64_t label_classes = 0;  // K + 1
+  // Optional, for hard negatives: per caption, a minimal edit of it that is false of its
+  // image ("" where there is none), in the same layout as `captions`.
+  std::vector<std::vector<std::string>> hard_negatives;
 };
 
 struct ClipRecipe {
   models::clip::ClipConfig arch;  // text vocab and special ids are set from the tokenizer
   int64_t batch_size = 128;       // global, split across ranks
   uint64_t seed = 0;
+  // Token labelling (Jiang et al. 2021, "All Tokens Matter"): an auxiliary cross-entropy
+  // that makes every patch token of the image tower name the class under it, from the
+  // data's label maps. A ViT trained from scratch on little compute learns local structure
+  // (here: the objects' outlines) far sooner with a label per token than from one caption
+  // per image. The linear head is dropped when the model is saved. 0: plain CLIP.
+  double token_label_weight = 0;
+  // Hard negative captions (Yuksekgonul et al. 2023, NegCLIP): each image is contrasted
+  // with the batch's captions and also with their false edits, so what the edit changed
+  // (here the shape words, which colours and counts otherwise let the batch ignore) must
+  // show in both towers. Used when the data has them.
+  bool hard_negatives = true;
   TrainOptions train;
 };
 
@@ -33,6 +51,12 @@ models::clip::ClipConfig small_clip_config();
 // model's square input (no crop, so objects near the border stay in view) and CLIP's
 // normalisation.
 nlohmann::json clip_processor_config(int64_t image_size);
+
+// The class of each patch of a `image_size`-square input cut into `patch`-pixel patches,
+// from a label map that the input stretches to that square: the class most of the patch's
+// pixels show, background (0) on ties. Row-major, (image_size / patch)^2 entries.
+std::vector<int64_t> patch_majority_labels(const image::GrayImage& map, int64_t image_size, int64_t patch,
+                                           int64_t classes);
 
 // Trains on `data` and writes the model to `out_dir` (rank 0). `vocabulary` is every word
 // the texts use: the tokenizer is trained on it first. Checkpoints go to

@@ -1,6 +1,7 @@
 #include "train/world_data.h"
 
 #include <filesystem>
+#include <array>
 #include <cstdint>
 #include <map>
 
@@ -11,6 +12,7 @@
 #include "world/attributes.h"
 #include "world/instruct.h"
 #include "world/load.h"
+#include "world/rng.h"
 
 namespace fs = std::filesystem;
 
@@ -64,12 +66,78 @@ nlohmann::json image_question(const std::string& question) {
           {"content", nlohmann::json::array({{{"type", "image"}}, text_part(question)})}};
 }
 
-CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images) {
+std::string replace_shape_word(const std::string& caption, size_t which, world::Shape replacement) {
+  struct Word {
+    size_t begin, size;
+    bool plural;
+  };
+  std::vector<Word> shape_words;
+  for (size_t i = 0; i < caption.size();) {
+    if (caption[i] < 'a' || caption[i] > 'z') {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < caption.size() && caption[j] >= 'a' && caption[j] <= 'z') ++j;
+    const std::string word = caption.substr(i, j - i);
+    for (int s = 0; s < world::kNumShapes; ++s) {
+      const auto shape = static_cast<world::Shape>(s);
+      if (word == world::name(shape) || word == world::plural(shape)) {
+        shape_words.push_back({i, j - i, word == world::plural(shape)});
+        break;
+      }
+    }
+    i = j;
+  }
+  if (shape_words.empty()) return "";
+  const Word& w = shape_words[which % shape_words.size()];
+  std::string out = caption;
+  out.replace(w.begin, w.size, w.plural ? world::plural(replacement) : std::string(world::name(replacement)));
+  return out;
+}
+
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images, uint64_t seed) {
   LoadedSplit l = load_train_split(data_dir, max_images);
   CaptionedImages d;
   d.captions.resize(l.images.size());
-  for (const auto& c : l.split.captions)
-    if (auto it = l.index.find(c.image_id); it != l.index.end()) d.captions[static_cast<size_t>(it->second)].push_back(c.caption);
+  d.hard_negatives.resize(l.images.size());
+  std::vector<std::array<bool, world::kNumShapes>> present(l.images.size());
+  for (const auto& a : l.split.annotations)
+    if (auto it = l.index.find(a.image_id); it != l.index.end())
+      present[static_cast<size_t>(it->second)][static_cast<size_t>(a.category_id - 1)] = true;
+  for (const auto& c : l.split.captions) {
+    auto it = l.index.find(c.image_id);
+    if (it == l.index.end()) continue;
+    const auto i = static_cast<size_t>(it->second);
+    d.captions[i].push_back(c.caption);
+    // The negative names a shape the image lacks, so it is false whatever else the caption says.
+    std::vector<world::Shape> absent;
+    for (int s = 0; s < world::kNumShapes; ++s)
+      if (!present[i][static_cast<size_t>(s)]) absent.push_back(static_cast<world::Shape>(s));
+    world::Rng rng(world::image_key(seed, "clip-negatives", c.id));
+    const size_t which = static_cast<size_t>(rng.next());
+    d.hard_negatives[i].push_back(absent.empty() ? "" : replace_shape_word(c.caption, which, absent[rng.below(absent.size())]));
+  }
+  // Label maps for token labelling: the shape (its category id, 1..8) of the object seen
+  // at each pixel. Visible masks do not overlap, so each pixel has at most one.
+  d.label_classes = world::kNumShapes + 1;
+  d.label_maps.resize(l.images.size());
+  for (size_t i = 0; i < l.images.size(); ++i) {
+    auto& m = d.label_maps[i];
+    m.width = l.images[i].width;
+    m.height = l.images[i].height;
+    m.pixels.assign(static_cast<size_t>(m.width) * m.height, 0);
+  }
+  for (const auto& a : l.split.annotations) {
+    auto it = l.index.find(a.image_id);
+    if (it == l.index.end()) continue;
+    auto& m = d.label_maps[static_cast<size_t>(it->second)];
+    image::GrayImage visible = world::decode_mask(a);
+    if (visible.width != m.width || visible.height != m.height)
+      fail("annotation {}: its mask is {}x{}, its image {}x{}", a.id, visible.width, visible.height, m.width, m.height);
+    for (size_t p = 0; p < visible.pixels.size(); ++p)
+      if (visible.pixels[p]) m.pixels[p] = static_cast<uint8_t>(a.category_id);
+  }
   d.images = std::move(l.images);
   return d;
 }

@@ -7,14 +7,22 @@
 #include "train/llava_trainer.h"
 #include "train/owl_trainer.h"
 #include "train/sam_trainer.h"
+#include "world/attributes.h"
 
 namespace argus::train {
 
 // The words world.json lists (every word of every generated text).
 std::vector<std::string> world_vocabulary(const std::string& data_dir);
 
-// Images of DATA/train with their captions (the first `max_images`, 0: all).
-CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images = 0);
+// Images of DATA/train with their captions (the first `max_images`, 0: all), label maps
+// of the shapes for token labelling, and per caption a hard negative: the caption with
+// one shape word (picked by `seed`) changed to a shape the image does not contain.
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images = 0, uint64_t seed = 0);
+
+// `caption` with its shape word number `which` (counting shape names and their plurals,
+// modulo their number) replaced by `replacement`, singular or plural as the word was; ""
+// if the caption names no shape.
+std::string replace_shape_word(const std::string& caption, size_t which, world::Shape replacement);
 
 // The same images with LLaVA's data: captions for stage 1; for stage 2 the instruction
 // conversations plus the VQA and POPE questions as short-answer turns; all of the text
