@@ -45,8 +45,8 @@ void add_world_generate(CLI::App* world) {
 struct TrainFlags {
   std::string data, out = "models/world", only = "all";
   int64_t steps = 0, lm_steps = 0, align_steps = 0, batch = 0, save_every = 100, max_images = 0, lora = 0;
-  double lr = 0, token_labels = 1.0;
-  bool no_hard_negatives = false;
+  double lr = 0, token_labels = 0;
+  bool hard_negatives = false;
   uint64_t seed = 0;
   int nproc = 1;
 };
@@ -79,11 +79,10 @@ void add_world_train(CLI::App* world) {
   cmd->add_option("--lr", o->lr, "peak learning rate (default: the recipe's)");
   cmd->add_option("--token-labels", o->token_labels,
                   "CLIP: weight of the token-labelling loss, each image patch naming the shape under it "
-                  "(default 1; 0 trains plain contrastive CLIP)")
+                  "(default 0: plain contrastive CLIP)")
       ->check(CLI::Range(0.0, 100.0));
-  cmd->add_flag("--no-hard-negatives", o->no_hard_negatives,
-                "CLIP: contrast images with the batch's captions only, not also with each caption's "
-                "shape-swapped negative");
+  cmd->add_flag("--hard-negatives", o->hard_negatives,
+                "CLIP: contrast each image also with its captions' shape-swapped negatives");
   cmd->add_option("--seed", o->seed, "initialisation and data-order seed");
   cmd->add_option("--save-every", o->save_every, "steps between resumable checkpoints");
   cmd->add_option("--max-images", o->max_images, "use only the first N training images");
@@ -121,7 +120,7 @@ void add_world_train(CLI::App* world) {
       r.batch_size = o->batch > 0 ? o->batch : 96;
       r.train = train_options(*o, 2000, 1e-3, 0.1, "training clip");
       r.token_label_weight = o->token_labels;
-      r.hard_negatives = !o->no_hard_negatives;
+      r.hard_negatives = o->hard_negatives;
       auto result = train::train_clip(train::world_clip_data(o->data, o->max_images, o->seed), vocabulary, r, clip_out, dist);
       report(clip_out, result, r.train.steps);
     }

@@ -238,6 +238,9 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
       ie = gather(ie);
       te = gather(te);
       if (negatives) neg = gather(neg);
+      // Report the global batch's token loss (the sum of the ranks' shares); the gradient
+      // still flows through this rank's share only.
+      if (token_labels) token_loss = token_loss + (dist->all_gather(token_loss.detach().view({1})).sum() - token_loss).detach();
       if (rank != 0) scale = scale.detach();
     }
     at::Tensor logits = scale.exp() * at::matmul(ie, te.t());

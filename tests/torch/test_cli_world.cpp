@@ -30,8 +30,10 @@ class WorldCli : public ::testing::Test {
   static void TearDownTestSuite() { fs::remove_all(root_); }
 
   static argus::test::CliResult train(const std::string& out, int nproc) {
+    // With token labelling and hard negatives, so both terms are checked across ranks too.
     return run_cli({"world", "train", "--data", root_ + "/data", "--out", out, "--steps", "4", "--batch", "16",
-                    "--seed", "5", "--only", "clip", "--nproc", std::to_string(nproc)});
+                    "--seed", "5", "--only", "clip", "--token-labels", "1", "--hard-negatives", "--nproc",
+                    std::to_string(nproc)});
   }
   static std::vector<double> losses(const std::string& out) {
     return argus::io::read_json(out + "/clip/checkpoint/trainer_state.json")["losses"].get<std::vector<double>>();
