@@ -13,6 +13,7 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include "../common/temp_dir.h"
 #include "text/spm_model.h"
 #include "text/spm_tokenizer.h"
 #include "text/tokenizer.h"
@@ -34,12 +35,8 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-std::string tmpdir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() / (std::string("argus_tok_spm_") + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
-}
+// Per process: ctest runs this file's tests as parallel processes that must not share one.
+std::string tmpdir(const char* name) { return argus::test::fresh_temp_dir(std::string("tok_spm_") + name); }
 
 // Fragments that stress normalisation and segmentation.
 const std::vector<std::string>& fragments() {
