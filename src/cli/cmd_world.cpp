@@ -121,7 +121,7 @@ void add_world_train(CLI::App* world) {
       r.train = train_options(*o, 2000, 1e-3, 0.1, "training clip");
       r.token_label_weight = o->token_labels;
       r.hard_negatives = o->hard_negatives;
-      auto result = train::train_clip(train::world_clip_data(o->data, o->max_images, o->seed), vocabulary, r, clip_out, dist);
+      auto result = train::train_clip(train::world_clip_data(o->data, o->max_images, {r.token_label_weight > 0, r.hard_negatives, o->seed}), vocabulary, r, clip_out, dist);
       report(clip_out, result, r.train.steps);
     }
     if (all || o->only == "llava") {

@@ -30,6 +30,8 @@ struct TokenizedCaptions {
 
 TokenizedCaptions tokenize_captions(const CaptionedImages& data, const text::Tokenizer& tok, int64_t max_len,
                                     bool negatives) {
+  if (negatives && data.hard_negatives.size() != data.captions.size())
+    fail("CLIP training: {} hard-negative lists for {} images", data.hard_negatives.size(), data.captions.size());
   TokenizedCaptions t;
   std::vector<std::string> all, negs;
   for (size_t i = 0; i < data.captions.size(); ++i) {
@@ -175,8 +177,6 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
   }
 
   at::Tensor pixels = preprocess_images(data.images, processor);
-  if (recipe.hard_negatives && data.hard_negatives.size() != data.captions.size() && !data.hard_negatives.empty())
-    fail("CLIP training: {} hard-negative lists for {} images", data.hard_negatives.size(), data.images.size());
   const bool negatives = recipe.hard_negatives && !data.hard_negatives.empty();
   TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings, negatives);
   const int64_t n = pixels.size(0), local = batch / world;

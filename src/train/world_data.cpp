@@ -96,11 +96,11 @@ std::string replace_shape_word(const std::string& caption, size_t which, world::
   return out;
 }
 
-CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images, uint64_t seed) {
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images, const ClipDataExtras& extras) {
   LoadedSplit l = load_train_split(data_dir, max_images);
   CaptionedImages d;
   d.captions.resize(l.images.size());
-  d.hard_negatives.resize(l.images.size());
+  if (extras.hard_negatives) d.hard_negatives.resize(l.images.size());
   std::vector<std::array<bool, world::kNumShapes>> present(l.images.size());
   for (const auto& a : l.split.annotations)
     if (auto it = l.index.find(a.image_id); it != l.index.end())
@@ -110,13 +110,18 @@ CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images,
     if (it == l.index.end()) continue;
     const auto i = static_cast<size_t>(it->second);
     d.captions[i].push_back(c.caption);
+    if (!extras.hard_negatives) continue;
     // The negative names a shape the image lacks, so it is false whatever else the caption says.
     std::vector<world::Shape> absent;
     for (int s = 0; s < world::kNumShapes; ++s)
       if (!present[i][static_cast<size_t>(s)]) absent.push_back(static_cast<world::Shape>(s));
-    world::Rng rng(world::image_key(seed, "clip-negatives", c.id));
+    world::Rng rng(world::image_key(extras.seed, "clip-negatives", c.id));
     const size_t which = static_cast<size_t>(rng.next());
     d.hard_negatives[i].push_back(absent.empty() ? "" : replace_shape_word(c.caption, which, absent[rng.below(absent.size())]));
+  }
+  if (!extras.label_maps) {
+    d.images = std::move(l.images);
+    return d;
   }
   // Label maps for token labelling: the shape (its category id, 1..8) of the object seen
   // at each pixel. Visible masks do not overlap, so each pixel has at most one.

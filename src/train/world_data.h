@@ -14,10 +14,17 @@ namespace argus::train {
 // The words world.json lists (every word of every generated text).
 std::vector<std::string> world_vocabulary(const std::string& data_dir);
 
-// Images of DATA/train with their captions (the first `max_images`, 0: all), label maps
-// of the shapes for token labelling, and per caption a hard negative: the caption with
-// one shape word (picked by `seed`) changed to a shape the image does not contain.
-CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images = 0, uint64_t seed = 0);
+// What world_clip_data adds to the captions; each costs memory and start-up, so only
+// when the recipe uses it.
+struct ClipDataExtras {
+  bool label_maps = false;      // the shapes' label maps, for token labelling
+  bool hard_negatives = false;  // per caption, one shape word (picked by `seed`) changed to an absent shape
+  uint64_t seed = 0;
+};
+
+// Images of DATA/train with their captions (the first `max_images`, 0: all) and the
+// extras asked for.
+CaptionedImages world_clip_data(const std::string& data_dir, int64_t max_images = 0, const ClipDataExtras& extras = {});
 
 // `caption` with its shape word number `which` (counting shape names and their plurals,
 // modulo their number) replaced by `replacement`, singular or plural as the word was; ""

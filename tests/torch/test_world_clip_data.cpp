@@ -32,7 +32,12 @@ TEST(WorldClipData, NegativesNameAnAbsentShapeAndLabelMapsMatchTheMasks) {
   g.n_eval = 4;
   g.seed = 7;
   world::generate(g);
-  auto data = train::world_clip_data(dir, 0, 3);
+  auto data = train::world_clip_data(dir, 0, {true, true, 3});
+  // Extras are built only when asked for.
+  auto plain = train::world_clip_data(dir, 0);
+  EXPECT_TRUE(plain.label_maps.empty());
+  EXPECT_TRUE(plain.hard_negatives.empty());
+  EXPECT_EQ(plain.captions, data.captions);
   auto split = world::load_split(dir + "/train");
   ASSERT_EQ(data.images.size(), 40u);
   ASSERT_EQ(data.hard_negatives.size(), 40u);
