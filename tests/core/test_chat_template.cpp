@@ -12,6 +12,7 @@
 #include "../common/error_of.h"
 #include "text/chat_template.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using argus::text::ChatTemplate;
 using nlohmann::json;
@@ -51,10 +52,7 @@ ChatTemplate builtin_with_tokens(const std::string& name, const std::string& bos
 }
 
 fs::path temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_chat_template_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return argus::test::fresh_temp_dir("chat_template_" + name);
 }
 
 void write(const fs::path& p, const std::string& s) { std::ofstream(p) << s; }

@@ -13,6 +13,7 @@
 #include "image/decode.h"
 #include "image/encode_png.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::image;
@@ -153,7 +154,7 @@ std::vector<uint8_t> webp_header(uint32_t w, uint32_t h) {
 }
 
 std::string tmp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("argus_test_image_" + name)).string();
+  return (std::filesystem::path(argus::test::process_temp_dir("test_image")) / name).string();
 }
 
 }  // namespace

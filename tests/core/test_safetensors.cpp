@@ -7,6 +7,7 @@
 #include "io/checkpoint.h"
 #include "io/safetensors.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::io;
@@ -34,10 +35,7 @@ std::string error_of(const std::string& bytes) {
 }
 
 std::string tmpdir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() / (std::string("argus_test_") + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return argus::test::fresh_temp_dir(std::string("test_") + name);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "text/hf_tokenizer.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::text;
@@ -19,10 +20,7 @@ namespace {
 const std::string kShared = ARGUS_SHARED_DIR;
 
 std::string tmpdir(const char* name) {
-  auto d = std::filesystem::temp_directory_path() / (std::string("argus_tok_test_") + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return argus::test::fresh_temp_dir(std::string("tok_test_") + name);
 }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }

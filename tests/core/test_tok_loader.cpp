@@ -8,6 +8,7 @@
 #include "text/hf_tokenizer.h"
 #include "text/spm_tokenizer.h"
 #include "text/tokenizer.h"
+#include "../common/temp_dir.h"
 
 using namespace argus::text;
 namespace fs = std::filesystem;
@@ -18,10 +19,7 @@ const std::string kShared = ARGUS_SHARED_DIR;
 const std::string kTok = kShared + "/fixtures/tokenizers";
 
 std::string tmpdir(const char* name) {
-  auto d = fs::temp_directory_path() / (std::string("argus_tok_loader_") + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d.string();
+  return argus::test::fresh_temp_dir(std::string("tok_loader_") + name);
 }
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }

@@ -10,6 +10,7 @@
 #include "text/tokenizer.h"
 #include "text/wordpiece.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::text;
@@ -31,10 +32,7 @@ WordPieceTokenizer tok() { return WordPieceTokenizer(vocab_map()); }
 std::vector<int64_t> ids(const std::string& s) { return tok().encode(s, false); }
 
 std::filesystem::path temp_dir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("argus_wordpiece_" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
+  return argus::test::fresh_temp_dir("wordpiece_" + name);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include "../common/temp_dir.h"
 
 namespace argus::test {
 
@@ -29,9 +30,8 @@ inline std::string shell_quote(const std::string& s) {
 // no input, stdin is /dev/null.
 inline CliResult run_cli_input(const std::vector<std::string>& args, const std::string* input) {
   static int counter = 0;
-  auto dir = std::filesystem::temp_directory_path() / "argus_cli";
-  std::filesystem::create_directories(dir);
-  std::string base = (dir / ("run" + std::to_string(getpid()) + "_" + std::to_string(counter++))).string();
+  std::filesystem::path dir = argus::test::process_temp_dir("cli_runs");
+  std::string base = (dir / ("run" + std::to_string(counter++))).string();
   std::string cmd;
   if (input) {
     std::ofstream(base + ".in") << *input;

@@ -7,6 +7,7 @@
 
 #include "cli_runner.h"
 #include "parity.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using argus::test::run_cli;
@@ -17,10 +18,7 @@ namespace {
 std::string img(const std::string& name) { return test::asset("images/" + name); }
 
 fs::path fresh_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_cli_" + name);
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return argus::test::fresh_temp_dir("cli_" + name);
 }
 
 at::Tensor to_tensor(const nlohmann::json& rows) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli_runner.h"
+#include "../common/temp_dir.h"
 
 using argus::test::run_cli;
 namespace fs = std::filesystem;
@@ -24,9 +25,7 @@ const nlohmann::json& expected() {
 }
 
 fs::path write_temp(const std::string& name, const std::string& content) {
-  auto dir = fs::temp_directory_path() / "argus_cli_text";
-  fs::create_directories(dir);
-  auto p = dir / name;
+  auto p = fs::path(argus::test::process_temp_dir("cli_text")) / name;
   std::ofstream(p) << content;
   return p;
 }

@@ -12,6 +12,7 @@
 #include "nn/tensor_io.h"
 #include "parity.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 namespace gd = argus::models::grounding_dino;
@@ -48,10 +49,7 @@ gd::GroundingDinoOutput run_fixture() {
 }
 
 std::string temp_dir(const std::string& name) {
-  auto d = std::filesystem::temp_directory_path() / ("argus_gdino_" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d.string();
+  return argus::test::fresh_temp_dir("gdino_" + name);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "nn/tensor_io.h"
 #include "nn/vit_encoder.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 
@@ -24,9 +25,7 @@ struct TinyImpl : torch::nn::Module {
 TORCH_MODULE(Tiny);
 
 std::string dir_with(const std::string& name, const std::map<std::string, at::Tensor>& tensors) {
-  auto d = std::filesystem::temp_directory_path() / ("argus_load_" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
+  std::filesystem::path d = argus::test::fresh_temp_dir("load_" + name);
   nn::save_safetensors((d / "model.safetensors").string(), tensors);
   return d.string();
 }
@@ -96,9 +95,7 @@ TEST(Load, RenameTableMapsOtherLayouts) {
 }
 
 TEST(Load, ShardedCheckpointLoads) {
-  auto d = std::filesystem::temp_directory_path() / "argus_load_sharded";
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
+  std::filesystem::path d = argus::test::fresh_temp_dir("load_sharded");
   auto s = full_state(at::kBFloat16);
   nn::save_safetensors((d / "a.safetensors").string(), {{"proj.weight", s["proj.weight"]}, {"proj.bias", s["proj.bias"]}});
   nn::save_safetensors((d / "b.safetensors").string(), {{"norm.weight", s["norm.weight"]}, {"norm.bias", s["norm.bias"]}});
@@ -127,9 +124,7 @@ TORCH_MODULE(Big);
 }  // namespace
 
 TEST(Load, LargeCheckpointIsNotCopiedTwice) {
-  auto d = std::filesystem::temp_directory_path() / "argus_load_big";
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
+  std::filesystem::path d = argus::test::fresh_temp_dir("load_big");
   {
     at::Tensor t = at::ones({64, 1024, 1024});
     nn::save_safetensors((d / "model.safetensors").string(), {{"w", t}});
