@@ -18,6 +18,7 @@
 #include "world/load.h"
 #include "world/raster.h"
 #include "world/vocabulary.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::world;
@@ -28,20 +29,9 @@ namespace {
 constexpr uint64_t kSeed = 11;
 
 // One temporary directory per test process, removed at exit.
-struct TempRoot {
-  std::string path = "/tmp/argus_world_test_" + std::to_string(::getpid());
-  TempRoot() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempRoot() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 const std::string& root() {
-  static TempRoot r;
-  return r.path;
+  static const std::string r = argus::test::fresh_temp_dir("world_test");
+  return r;
 }
 
 // Generates (once per process) a dataset named `name`.

@@ -13,6 +13,7 @@
 #include "io/json_file.h"
 #include "nn/tensor_io.h"
 #include "parity.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using argus::test::run_cli;
@@ -24,10 +25,7 @@ std::string truck() { return test::asset("images/truck.jpg"); }
 std::string sam() { return test::fixture("sam"); }
 
 fs::path fresh_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / ("argus_cli_segment_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+  return argus::test::fresh_temp_dir("cli_segment_" + name);
 }
 
 std::string num(double v) {

@@ -10,6 +10,7 @@
 #include "cli_runner.h"
 #include "io/json_file.h"
 #include "nn/tensor_io.h"
+#include "../common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using argus::test::run_cli;
@@ -19,8 +20,7 @@ namespace {
 class WorldCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = (fs::temp_directory_path() / ("argus_world_cli_" + std::to_string(::getpid()))).string();
-    fs::remove_all(root_);
+    root_ = argus::test::fresh_temp_dir("world_cli");
     auto r = run_cli({"world", "generate", "--out", root_ + "/data", "--n", "48", "--n-eval", "16", "--seed", "3"});
     ASSERT_EQ(r.rc, 0) << r.err;
     auto j = r.json();

@@ -12,13 +12,13 @@
 #include "toy_data.h"
 #include "train/clip_trainer.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace argus;
 
 TEST(ClipTrainer, LearnsAToyTaskAndSavesALoadableCheckpoint) {
-  std::string out = (fs::temp_directory_path() / ("argus_clip_train_" + std::to_string(::getpid()))).string();
-  fs::remove_all(out);
+  std::string out = argus::test::fresh_temp_dir("clip_train");
   test::Toy t = test::toy();
   auto r = train::train_clip(t.data, t.words, test::tiny_clip_recipe(out), out, nullptr);
   ASSERT_EQ(r.losses.size(), 200u);
@@ -58,8 +58,7 @@ TEST(ClipTrainer, PatchMajorityLabelsFollowTheStretchedInput) {
 }
 
 TEST(ClipTrainer, TokenLabellingTeachesThePatchesAndIsNotSaved) {
-  std::string out = (fs::temp_directory_path() / ("argus_clip_tokens_" + std::to_string(::getpid()))).string();
-  fs::remove_all(out);
+  std::string out = argus::test::fresh_temp_dir("clip_tokens");
   // A white square in one quadrant of a black image, and one caption for all: the
   // contrastive loss cannot fall below ln 8 (every text is the same), so whatever the
   // total loss loses is the patches learning where the square is.
@@ -112,8 +111,7 @@ TEST(ClipTrainer, HardNegativesTeachWhatTheBatchCannot) {
     t.data.hard_negatives.push_back({"a " + other + " square", "a picture of a " + other + " square"});
   }
   auto learn = [&](bool negatives) {
-    std::string out = (fs::temp_directory_path() / ("argus_clip_negatives_" + std::to_string(::getpid()))).string();
-    fs::remove_all(out);
+    std::string out = argus::test::fresh_temp_dir("clip_negatives");
     auto recipe = test::tiny_clip_recipe(out);
     recipe.batch_size = 1;
     recipe.hard_negatives = negatives;
@@ -138,7 +136,7 @@ TEST(ClipTrainer, HardNegativesTeachWhatTheBatchCannot) {
 
   // Negatives are per caption: a list of another length is refused.
   t.data.hard_negatives[2].pop_back();
-  std::string out = (fs::temp_directory_path() / ("argus_clip_negatives_bad_" + std::to_string(::getpid()))).string();
+  std::string out = argus::test::fresh_temp_dir("clip_negatives_bad");
   EXPECT_THROW(train::train_clip(t.data, t.words, test::tiny_clip_recipe(out), out, nullptr), Error);
   fs::remove_all(out);
 }

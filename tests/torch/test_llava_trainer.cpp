@@ -17,6 +17,7 @@
 #include "toy_data.h"
 #include "train/llava_trainer.h"
 #include "train/world_data.h"
+#include "../common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace argus;
@@ -84,8 +85,7 @@ int right_answers(tasks::ChatModel& model, const std::string& dir, const test::T
 class LlavaTrainer : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    root_ = (fs::temp_directory_path() / ("argus_llava_train_" + std::to_string(::getpid()))).string();
-    fs::remove_all(root_);
+    root_ = argus::test::fresh_temp_dir("llava_train");
     toy_ = test::toy();
     train::train_clip(toy_.data, toy_.words, test::tiny_clip_recipe(root_ + "/clip"), root_ + "/clip", nullptr);
   }

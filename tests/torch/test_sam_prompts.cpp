@@ -12,6 +12,7 @@
 #include "nn/tensor_io.h"
 #include "parity.h"
 #include "util/error.h"
+#include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::models::sam;
@@ -91,8 +92,7 @@ TEST(SamPrompts, BadShapesAreErrors) {
 
 TEST(SamLoad, MismatchedPromptEncoderWidthNamesTheTensor) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() / ("argus_sam_badwidth_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  fs::path dir = argus::test::fresh_temp_dir("sam_badwidth");
   fs::copy_file(test::fixture("sam/config.json"), dir / "config.json", fs::copy_options::overwrite_existing);
   auto tensors = nn::load_safetensors(test::fixture("sam/model.safetensors"));
   for (auto& [k, v] : tensors)

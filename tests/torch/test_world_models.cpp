@@ -10,6 +10,7 @@
 #include "cli_runner.h"
 #include "eval/world_eval.h"
 #include "world/generate.h"
+#include "../common/temp_dir.h"
 
 namespace fs = std::filesystem;
 using argus::test::run_cli;
@@ -23,7 +24,7 @@ const std::string kModels = std::string(ARGUS_TEST_DATA) + "/../../models/world"
 class WorldModels : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_ = (fs::temp_directory_path() / ("argus_world_models_" + std::to_string(::getpid()))).string();
+    data_ = argus::test::fresh_temp_dir("world_models");
     argus::world::GenerateOptions o;
     o.out_dir = data_;
     o.n_train = 1;
