@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Times argus against the same graph in PyTorch eager, in one script, and writes
 the ratio table into bench/README.md (between the BENCH markers).
 

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """LLM decode/prefill benchmark: argus (bench/llm_bench.cpp) against the same graph in
 PyTorch eager (reference_llama.py), same config, random weights, same thread count,
 both run from this script. Writes the table between the BENCH:llm markers of

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Load test of `argus serve`: concurrent chat and segment requests against the
 fixture models (tiny weights, so this measures the server, not the models).
 

@@ -37,4 +37,9 @@ for f in build-sanitize/fuzz_*; do
   "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=0 \
     "build-sanitize/corpus-$name" 2>&1 | tail -n 3
 done
+# Last, when every stage has built and run what it needs: each header, library, tool
+# and npm package they used must come from install-deps.sh's packages (or their
+# Depends), not from something a person once installed by hand.
+echo "== the install: every file the builds and tests used comes from scripts/install-deps.sh"
+/usr/bin/python3 scripts/check-deps.py --build "$BUILD" --build build-sanitize
 echo "all test stages passed"

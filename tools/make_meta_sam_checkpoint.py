@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Writes a SAM checkpoint in Meta's original layout (segment_anything's module
 names, torch.save'd state dict, no config) from a transformers SamModel
 safetensors file, so the .pth loader can be tested against the transformers

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Can a small vision model learn the generated world's shapes on two CPU cores?
 
 A diagnostic for the default models (README, "The generated world"): it trains, with

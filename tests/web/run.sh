@@ -63,8 +63,9 @@ node -e '
 echo "run.sh: argus is serving on $base (log: $log)"
 
 cd "$here"
-# npm ci when node_modules is missing or older than the lockfile.
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+# Only the committed lockfile: npm ci (which installs exactly it) unless node_modules
+# already holds exactly it, nothing more, nothing else.
+if ! /usr/bin/python3 "$root/scripts/check-deps.py" npm "$here" 2>/dev/null; then
   npm ci --no-audit --no-fund
 fi
 
