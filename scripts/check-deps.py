@@ -181,7 +181,7 @@ class Checker:
         self.exempt = [os.path.realpath(e) for e in exempt]
         self.problems = {}   # path -> message (one per file)
         self.used = {}       # package -> count of files
-        self.files = 0
+        self.seen = set()
 
     def exempted(self, path):
         real = os.path.realpath(path)
@@ -192,9 +192,9 @@ class Checker:
         if not path.startswith("/") or not os.path.lexists(path):
             self.problems[path] = f"{path} ({reason}) is not on this machine"
             return
-        if path in self.problems or self.exempted(path) or path.startswith(("/proc/", "/dev/", "/sys/")):
+        if path in self.seen or self.exempted(path) or path.startswith(("/proc/", "/dev/", "/sys/")):
             return
-        self.files += 1
+        self.seen.add(path)
         owned = False
         for hop in symlink_chain(path):
             owners = self.index.get(canonical(hop))
@@ -309,8 +309,13 @@ def tools(repo):
 
 
 def repo_files(repo, suffixes):
-    out = subprocess.run(["git", "-C", str(repo), "ls-files"], capture_output=True, text=True).stdout.split()
-    return [repo / f for f in out if f.endswith(suffixes) and (repo / f).is_file()]
+    """The repository's own files (not git's view: a tarball or a copy has no .git),
+    without build trees and installed packages."""
+    found = []
+    for root, dirs, files in os.walk(repo):
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "build")) and d not in ("node_modules", "out"))
+        found += [Path(root) / f for f in sorted(files) if f.endswith(suffixes)]
+    return found
 
 
 def python_modules(repo):
@@ -414,7 +419,7 @@ def main():
     if problems or missing_roots:
         sys.exit(f"check-deps: {len(problems) + len(missing_roots)} problem(s): a fresh Debian 12 machine "
                  "would not build or test argus with scripts/install-deps.sh")
-    print(f"check-deps: {checker.files} files used by {', '.join(b.name for b in builds)} and the tests, "
+    print(f"check-deps: {len(checker.seen)} files used by {', '.join(b.name for b in builds)} and the tests, "
           f"from {len(checker.used)} packages, all installed by scripts/install-deps.sh or its dependencies; "
           "node_modules is the lockfile's")
 
