@@ -1,39 +1,12 @@
 #include "nn/torch_state_dict.h"
 
-#include <fstream>
-#include <iterator>
-#include <vector>
-
-#include <torch/csrc/jit/serialization/pickle.h>
-
+#include "nn/torch_archive.h"
 #include "util/error.h"
 
 namespace argus::nn {
 
-namespace {
-
-// A .pth of SAM ViT-H is 2.5 GB; anything past this is not a checkpoint we can hold.
-constexpr std::streamoff kMaxBytes = std::streamoff{64} << 30;
-
-}  // namespace
-
 std::map<std::string, at::Tensor> read_torch_state_dict(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) fail("{}: cannot open", path);
-  const std::streamoff size = in.tellg();
-  if (size <= 0 || size > kMaxBytes) fail("{}: {} bytes is not a torch.save checkpoint", path, size);
-  std::vector<char> bytes(static_cast<size_t>(size));
-  in.seekg(0);
-  if (!in.read(bytes.data(), size)) fail("{}: read failed", path);
-
-  c10::IValue value;
-  try {
-    value = torch::jit::pickle_load(bytes);
-  } catch (const std::exception& e) {
-    std::string msg = e.what();
-    fail("{}: not a readable torch.save file ({})", path, msg.substr(0, msg.find('\n')));
-  }
-  bytes = {};
+  c10::IValue value = read_torch_save(path);
   if (!value.isGenericDict()) fail("{}: holds a {}, not a state dict", path, value.tagKind());
   auto dict = value.toGenericDict();
   for (const char* wrapper : {"model", "state_dict"}) {

@@ -1,7 +1,7 @@
 // Reading a state dict that PyTorch's torch.save wrote (.pth / .pt, the zip format of
 // PyTorch >= 1.6), for original checkpoints that were never converted to safetensors,
-// such as Meta's SAM releases. LibTorch's own unpickler does the reading; it builds
-// only dicts, lists, tensors and plain values, never arbitrary Python objects.
+// such as Meta's SAM releases. Read by nn/torch_archive.h: dicts, lists, tensors and
+// plain values only, never arbitrary Python objects.
 #pragma once
 #include <map>
 #include <string>
