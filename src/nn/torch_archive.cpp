@@ -22,16 +22,15 @@ std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::stri
 }
 
 // LibTorch resolves the tensor/container globals itself and asks this for every other
-// one. torch.save'd state dicts need none; TorchScript module classes (`__torch__.*`)
-// get an empty class whose attributes the object loader declares as it finds them.
+// one: TorchScript module classes (`__torch__.*`) get an empty class whose attributes
+// the object loader declares as it finds them.
 struct Resolver {
   std::string path;
-  bool allow_modules = false;
   std::shared_ptr<torch::jit::CompilationUnit> cu = std::make_shared<torch::jit::CompilationUnit>();
 
   c10::StrongTypePtr resolve(const c10::QualifiedName& name) {
     const std::string qn = name.qualifiedName();
-    if (!allow_modules || qn.rfind("__torch__.", 0) != 0)
+    if (qn.rfind("__torch__.", 0) != 0)
       fail("{}: the pickle asks for the global {}; argus loads only tensors and plain containers and runs no code",
            path, qn);
     if (auto known = cu->get_class(name)) return c10::StrongTypePtr(cu, known);
@@ -89,11 +88,6 @@ void collect(const c10::IValue& v, const std::string& name, const std::string& p
 
 }  // namespace
 
-c10::IValue read_torch_save(const std::string& path) {
-  Resolver r{path, false};
-  return read_archive(path, r);
-}
-
 bool is_torchscript_archive(const std::string& path) {
   try {
     caffe2::serialize::PyTorchStreamReader zip(path);
@@ -105,7 +99,7 @@ bool is_torchscript_archive(const std::string& path) {
 }
 
 std::map<std::string, at::Tensor> read_torchscript_tensors(const std::string& path) {
-  Resolver r{path, true};
+  Resolver r{path};
   c10::IValue root = read_archive(path, r);
   if (!root.isObject()) fail("{}: data.pkl holds a {}, not a TorchScript module", path, root.tagKind());
   std::map<std::string, at::Tensor> out;

@@ -1,8 +1,7 @@
-// The two zip containers PyTorch writes, read with LibTorch's unpickler and never
-// executed: torch.save files (a pickled dict of tensors) and TorchScript archives
-// (OpenAI's released CLIP .pt files: the module tree pickled in data.pkl, code/ ignored).
-// A pickle may name only the globals of tensors and plain containers; any other global
-// (os.system, a Python class, ...) is refused by name before anything is built.
+// TorchScript archives (OpenAI's released CLIP .pt files), read for their weights only:
+// the module tree pickled in data.pkl, through LibTorch's unpickler; code/ is never
+// compiled or run. The pickle may name TorchScript module classes (`__torch__.*`) and
+// the globals of tensors and plain containers; any other global is refused by name.
 #pragma once
 #include <map>
 #include <string>
@@ -11,9 +10,6 @@
 #include <ATen/core/ivalue.h>
 
 namespace argus::nn {
-
-// The unpickled value of a torch.save zip file (argus::Error naming the path otherwise).
-c10::IValue read_torch_save(const std::string& path);
 
 // Whether `path` is a TorchScript archive (a zip holding code/ beside data.pkl).
 bool is_torchscript_archive(const std::string& path);

@@ -70,6 +70,7 @@ void check_vit(const std::string& weights) {
 }  // namespace
 
 TEST(OpenClipParity, ResNetFromSafetensors) { check_resnet(""); }
+TEST(OpenClipParity, ResNetFromPickledBin) { check_resnet("open_clip_pytorch_model.bin"); }
 TEST(OpenClipParity, VitFromSafetensors) { check_vit(""); }
 TEST(OpenClipParity, VitFromTorchScriptArchive) { check_vit("model_openai_jit.pt"); }
 
