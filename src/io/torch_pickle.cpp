@@ -37,23 +37,19 @@ const std::set<std::string>& allowed_globals() {
   return g;
 }
 
-ValuePtr make(Value::Kind k) {
-  auto v = std::make_shared<Value>();
-  v->kind = k;
-  return v;
-}
-
 class Machine {
  public:
   Machine(const uint8_t* data, size_t size, std::string what) : p_(data), end_(data + size), what_(std::move(what)) {}
 
-  ValuePtr run() {
+  Document run() {
     for (;;) {
       const uint8_t op = byte();
       switch (op) {
         case 0x80: byte(); break;                // PROTO
         case 0x95: bytes(8); break;              // FRAME: a length hint only
-        case '.': return pop();                  // STOP
+        case '.':                                // STOP
+          doc_.root = pop();
+          return std::move(doc_);
         case '(': marks_.push_back(stack_.size()); break;
         case '}': push(make(Value::Kind::Dict)); break;
         case ']': push(make(Value::Kind::List)); break;
@@ -141,6 +137,13 @@ class Machine {
   }
 
  private:
+  ValuePtr make(Value::Kind k) {
+    // A state dict needs a few values per tensor; this bounds what a hostile file can allocate.
+    if (doc_.values.size() >= (size_t{1} << 21)) fail("{}: the pickle builds more than 2M values", what_);
+    doc_.values.push_back(std::make_unique<Value>());
+    doc_.values.back()->kind = k;
+    return doc_.values.back().get();
+  }
   uint8_t byte() {
     if (p_ >= end_) fail("{}: the pickle ends early (truncated?)", what_);
     return *p_++;
@@ -208,18 +211,18 @@ class Machine {
     return it->second;
   }
 
-  void push(ValuePtr v) { stack_.push_back(std::move(v)); }
+  void push(ValuePtr v) { stack_.push_back(v); }
   void need(size_t n) {
     const size_t floor = marks_.empty() ? 0 : marks_.back();
     if (stack_.size() < floor + n) fail("{}: the pickle pops an empty stack", what_);
   }
   ValuePtr pop() {
     need(1);
-    ValuePtr v = std::move(stack_.back());
+    ValuePtr v = stack_.back();
     stack_.pop_back();
     return v;
   }
-  const ValuePtr& top() {
+  ValuePtr top() {
     need(1);
     return stack_.back();
   }
@@ -297,10 +300,11 @@ class Machine {
   std::vector<ValuePtr> stack_;
   std::vector<size_t> marks_;
   std::map<uint64_t, ValuePtr> memo_;
+  Document doc_;
 };
 
 }  // namespace
 
-ValuePtr parse(const uint8_t* data, size_t size, const std::string& what) { return Machine(data, size, what).run(); }
+Document parse(const uint8_t* data, size_t size, const std::string& what) { return Machine(data, size, what).run(); }
 
 }  // namespace argus::io::pickle

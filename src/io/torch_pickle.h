@@ -14,7 +14,9 @@
 namespace argus::io::pickle {
 
 struct Value;
-using ValuePtr = std::shared_ptr<Value>;
+// Values point into their Document: memo references may share or even nest a container
+// in itself, which owning pointers would leak or destroy recursively.
+using ValuePtr = Value*;
 
 // A tensor as _rebuild_tensor_v2 describes it: a view of storage `key` (the zip record
 // data/<key>) of element type `storage_type` ("HalfStorage", "FloatStorage", ...).
@@ -37,7 +39,12 @@ struct Value {
 
 const char* kind_name(Value::Kind k);
 
+struct Document {
+  std::vector<std::unique_ptr<Value>> values;  // owns every value
+  ValuePtr root = nullptr;
+};
+
 // Parses a whole pickle; `what` names it in errors (argus::Error, one line).
-ValuePtr parse(const uint8_t* data, size_t size, const std::string& what);
+Document parse(const uint8_t* data, size_t size, const std::string& what);
 
 }  // namespace argus::io::pickle

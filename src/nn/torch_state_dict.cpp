@@ -73,23 +73,23 @@ std::unique_ptr<caffe2::serialize::PyTorchStreamReader> open_zip(const std::stri
 std::map<std::string, at::Tensor> read_torch_state_dict(const std::string& path) {
   auto zip = open_zip(path);
   if (!zip->hasRecord("data.pkl")) fail("{}: no data.pkl in the archive, so not a torch.save file", path);
-  io::pickle::ValuePtr root;
+  io::pickle::Document doc;
   try {
     auto [data, bytes] = zip->getRecord("data.pkl");
-    root = io::pickle::parse(static_cast<const uint8_t*>(data.get()), bytes, path);
+    doc = io::pickle::parse(static_cast<const uint8_t*>(data.get()), bytes, path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
     const std::string msg = e.what();
     fail("{}: unreadable archive ({})", path, msg.substr(0, msg.find('\n')));
   }
-  const Value* dict = root.get();
+  const Value* dict = doc.root;
   if (dict->kind != Value::Kind::Dict) fail("{}: holds a {}, not a state dict", path, io::pickle::kind_name(dict->kind));
   // Training checkpoints wrap the state dict: {"model": {...}} or {"state_dict": {...}}.
   if (dict->entries.size() == 1 && dict->entries[0].first->kind == Value::Kind::String &&
       (dict->entries[0].first->s == "model" || dict->entries[0].first->s == "state_dict") &&
       dict->entries[0].second->kind == Value::Kind::Dict)
-    dict = dict->entries[0].second.get();
+    dict = dict->entries[0].second;
   Storages storages(*zip, path);
   std::map<std::string, at::Tensor> out;
   for (const auto& [k, v] : dict->entries) {
