@@ -26,9 +26,9 @@ std::string str(const std::string& s) { return "X" + std::string(1, char(s.size(
 
 // OrderedDict({"w": _rebuild_tensor_v2(storage "0" (HalfStorage, 6 values), 1, (2, 2), (2, 1), False, OrderedDict())})
 std::string state_dict_pickle() {
-  std::string p = "\x80\x02" "ccollections\nOrderedDict\nq\x00)Rq\x01(" + str("w");
+  std::string p = "\x80\x02" "ccollections\nOrderedDict\nq\x00)Rq\x01("s + str("w");
   p += "ctorch._utils\n_rebuild_tensor_v2\n(" "(" + str("storage") + "ctorch\nHalfStorage\n" + str("0") + str("cpu");
-  p += "K\x06tQK\x01K\x02K\x02\x86K\x02K\x01\x86\x89h\x00)Rtq\x02R" "u}" + str("_metadata") + "}sb.";
+  p += "K\x06tQK\x01K\x02K\x02\x86K\x02K\x01\x86\x89h\x00)Rtq\x02R" "u}"s + str("_metadata") + "}sb.";
   return p;
 }
 

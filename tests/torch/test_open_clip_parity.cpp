@@ -38,33 +38,36 @@ void expect_shared_outputs(OpenClipModel& m, std::map<std::string, at::Tensor>& 
   expect_close("logits_per_text", logits.t(), ref["logits_per_text"]);
 }
 
-void check_resnet(const std::string& weights) {
-  const std::string dir = test::fixture("openclip_rn");
+// Loads `family`'s fixture from `weights` (empty: the loader's own choice), runs the
+// image tower on the reference pixels keeping its stages, checks the shared outputs.
+ImageStages run_fixture(const std::string& family, const std::string& weights, bool resnet,
+                        std::map<std::string, at::Tensor>& ref) {
+  const std::string dir = test::fixture(family);
   OpenClipModel m = load_open_clip_model(dir, weights.empty() ? "" : dir + "/" + weights);
-  ASSERT_TRUE(m->resnet);
-  auto ref = test::reference("openclip_rn");
+  EXPECT_EQ(static_cast<bool>(m->resnet), resnet);
+  ref = test::reference(family);
   at::NoGradGuard ng;
   ImageStages s;
   m->encode_image(ref["pixel_values"], &s);
+  expect_shared_outputs(m, ref);
+  return s;
+}
+
+void check_resnet(const std::string& weights) {
+  std::map<std::string, at::Tensor> ref;
+  ImageStages s = run_fixture("openclip_rn", weights, true, ref);
   expect_close("stem_output", s.resnet.stem, ref["stem_output"]);
   expect_close("layer1_output", s.resnet.layer1, ref["layer1_output"]);
   expect_close("layer2_output", s.resnet.layer2, ref["layer2_output"]);
   expect_close("layer3_output", s.resnet.layer3, ref["layer3_output"]);
   expect_close("attnpool_input", s.resnet.layer4, ref["attnpool_input"]);
-  expect_shared_outputs(m, ref);
 }
 
 void check_vit(const std::string& weights) {
-  const std::string dir = test::fixture("openclip_vit");
-  OpenClipModel m = load_open_clip_model(dir, weights.empty() ? "" : dir + "/" + weights);
-  ASSERT_TRUE(m->vit);
-  auto ref = test::reference("openclip_vit");
-  at::NoGradGuard ng;
-  ImageStages s;
-  m->encode_image(ref["pixel_values"], &s);
+  std::map<std::string, at::Tensor> ref;
+  ImageStages s = run_fixture("openclip_vit", weights, false, ref);
   expect_close("vision_ln_pre", s.vit.ln_pre, ref["vision_ln_pre"]);
   expect_close("vision_pooled", s.vit.pooled, ref["vision_pooled"]);
-  expect_shared_outputs(m, ref);
 }
 
 }  // namespace

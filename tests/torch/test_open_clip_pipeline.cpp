@@ -68,7 +68,7 @@ TEST(OpenClipPreprocess, PixelValuesMatchTheReferenceFromTheOriginalImages) {
     auto ref = test::reference(family)["pixel_values"];
     for (size_t i = 0; i < kImages.size(); ++i) {
       auto im = image::load_image(test::asset("images/" + kImages[i]));
-      auto pv = image::clip_transform(im, static_cast<int>(cfg.vision.image_size), cfg.preprocess.mean, cfg.preprocess.std);
+      auto pv = image::clip_transform(im, static_cast<int>(cfg.preprocess.size), cfg.preprocess.mean, cfg.preprocess.std);
       EXPECT_EQ(pv.resized_height, 64);
       at::Tensor got = at::from_blob(pv.data.data(), {3, pv.height, pv.width}, at::kFloat).clone();
       // Back to uint8 steps: u8 = (x * std + mean) * 255.
@@ -142,6 +142,12 @@ TEST(OpenClipErrors, UnknownTowerConfigNamesTheField) {
     EXPECT_NE(err.find(where + "." + key), std::string::npos) << err;
     EXPECT_EQ(err.find('\n'), std::string::npos) << err;
   }
+  // A transform other than clip._transform's.
+  auto j = base;
+  j["preprocess_cfg"]["resize_mode"] = "squash";
+  write_config(dir, j);
+  std::string err = error_of([&] { models::open_clip::load_open_clip_model(dir); });
+  EXPECT_NE(err.find("preprocess_cfg.resize_mode"), std::string::npos) << err;
 }
 
 TEST(OpenClipErrors, MissingAndUnusedTensorsAreNamed) {

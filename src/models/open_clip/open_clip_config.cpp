@@ -107,10 +107,17 @@ std::array<double, 3> triple(const nlohmann::json& j, const char* key, std::arra
 PreprocessConfig parse_preprocess(const nlohmann::json& j, const std::string& what) {
   // The eval transform argus implements is clip._transform: shortest-side bicubic resize
   // and centre crop. fill_color only pads, which that transform never does.
-  check_keys(j, {"mean", "std"},
-             {{"interpolation", "bicubic"}, {"resize_mode", "shortest"}, {"fill_color", 0}, {"size", nullptr}},
+  check_keys(j, {"mean", "std", "size"}, {{"interpolation", "bicubic"}, {"resize_mode", "shortest"}, {"fill_color", 0}},
              "preprocess_cfg", what);
   PreprocessConfig c;
+  // open_clip writes the size as an int or [h, w]; the transform makes square crops.
+  if (auto it = j.find("size"); it != j.end() && !it->is_null()) {
+    const bool square = it->is_array() && it->size() == 2 && (*it)[0] == (*it)[1];
+    const nlohmann::json& v = square ? (*it)[0] : *it;
+    if (!v.is_number_integer() || v.get<int64_t>() <= 0)
+      fail("{}: preprocess_cfg.size {} is not a positive int or a square [h, w]", what, it->dump());
+    c.size = v.get<int64_t>();
+  }
   c.mean = triple(j, "mean", c.mean, what);
   c.std = triple(j, "std", c.std, what);
   for (double s : c.std)
@@ -135,6 +142,7 @@ OpenClipConfig parse_open_clip_config(const nlohmann::json& j, const std::string
   c.vision = parse_vision(m.value("vision_cfg", nlohmann::json::object()), what);
   c.text = parse_text(m.value("text_cfg", nlohmann::json::object()), what);
   c.preprocess = parse_preprocess(j.value("preprocess_cfg", nlohmann::json::object()), what);
+  if (c.preprocess.size == 0) c.preprocess.size = c.vision.image_size;
   return c;
 }
 

@@ -26,6 +26,7 @@ struct TextConfig {
 };
 
 struct PreprocessConfig {
+  int64_t size = 0;  // the transform's image size; 0: vision_cfg.image_size
   std::array<double, 3> mean{0.48145466, 0.4578275, 0.40821073}, std{0.26862954, 0.26130258, 0.27577711};
 };
 
