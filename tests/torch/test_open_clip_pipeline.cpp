@@ -16,6 +16,7 @@
 #include "models/open_clip/open_clip_load.h"
 #include "nn/tensor_io.h"
 #include "parity.h"
+#include "server/model_pool.h"
 #include "text/clip_bpe.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -210,4 +211,16 @@ TEST(OpenClipErrors, TruncatedPickledBinIsAOneLineError) {
   std::string err = error_of([&] { models::open_clip::load_open_clip_model(dir, path); });
   EXPECT_NE(err.find(path), std::string::npos) << err;
   EXPECT_EQ(err.find('\n'), std::string::npos) << err;
+}
+
+TEST(OpenClipEncoder, ADirectoryWithOnlyThePickledBinServesEmbeddings) {
+  const std::string dir = fixture_copy("openclip_rn", "bin_only");
+  fs::remove(dir + "/open_clip_model.safetensors");
+  EXPECT_EQ(models::open_clip::weights_file(dir), dir + "/open_clip_pytorch_model.bin");
+  server::ModelPool pool({{"rn", dir}}, 0);
+  auto lease = pool.acquire("rn", server::Role::Embed, server::ModelPool::Clock::now() + std::chrono::seconds(60));
+  EXPECT_EQ(lease.info().family, "open_clip CLIP");
+  auto ref = test::reference("openclip_rn");
+  at::Tensor text = lease->embed->embed_texts(prompts("openclip_rn"));
+  EXPECT_CLOSE(text, ref["text_features"] / ref["text_features"].norm(2, -1, true), 1e-5);
 }
