@@ -6,6 +6,7 @@
 #include "image/preprocess.h"
 #include "io/checkpoint.h"
 #include "models/clip/clip_model.h"
+#include "engine/open_clip_encoder.h"
 #include "models/siglip/siglip_model.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
@@ -99,6 +100,7 @@ class SiglipEncoder : public TokenizedModel {
 }  // namespace
 
 std::unique_ptr<DualEncoder> DualEncoder::open(const std::string& dir) {
+  if (models::open_clip::is_open_clip_dir(dir)) return open_open_clip(dir);
   auto ck = io::Checkpoint::open(dir);
   auto kind = model_kind(ck);
   std::unique_ptr<DualEncoder> enc;
@@ -119,7 +121,7 @@ std::unique_ptr<DualEncoder> DualEncoder::open(const std::string& dir) {
 at::Tensor DualEncoder::embed_images(const std::vector<image::Image>& images) {
   if (images.empty()) return at::empty({0, 0});
   std::vector<image::PixelValues> pv;
-  for (const auto& im : images) pv.push_back(image::preprocess(im, preprocessor_));
+  for (const auto& im : images) pv.push_back(preprocess(im));
   at::NoGradGuard ng;
   return image_forward(stack_pixels(pv));
 }
@@ -129,6 +131,8 @@ at::Tensor DualEncoder::embed_texts(const std::vector<std::string>& texts) {
   at::NoGradGuard ng;
   return text_forward(tokenize(texts));
 }
+
+image::PixelValues DualEncoder::preprocess(const image::Image& im) const { return image::preprocess(im, preprocessor_); }
 
 std::string DualEncoder::fingerprint() const {
   auto ck = io::Checkpoint::open(dir_);

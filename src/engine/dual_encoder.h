@@ -1,4 +1,4 @@
-// An image-text contrastive model (CLIP or SigLIP) with its tokenizer and image
+// An image-text contrastive model (CLIP, open_clip/OpenAI CLIP or SigLIP) with its tokenizer and image
 // processor: the one object that embed, classify and retrieval use.
 #pragma once
 #include <memory>
@@ -8,6 +8,7 @@
 #include <ATen/ATen.h>
 
 #include "image/image.h"
+#include "image/preprocess.h"
 #include "image/processor_config.h"
 
 namespace argus::engine {
@@ -28,7 +29,7 @@ class DualEncoder {
   const std::string& family() const { return family_; }
   const std::string& dir() const { return dir_; }
   // Identifies the weights, so an index built with one model refuses another.
-  std::string fingerprint() const;
+  virtual std::string fingerprint() const;
 
  protected:
   struct Tokens {
@@ -37,6 +38,8 @@ class DualEncoder {
   virtual at::Tensor image_forward(const at::Tensor& pixel_values) = 0;
   virtual at::Tensor text_forward(const Tokens& tokens) = 0;
   virtual Tokens tokenize(const std::vector<std::string>& texts) = 0;
+  // The model's image processor (preprocessor_config.json unless a family has its own).
+  virtual image::PixelValues preprocess(const image::Image& im) const;
 
   std::string family_, dir_;
   image::ImageProcessorConfig preprocessor_;

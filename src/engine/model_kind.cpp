@@ -26,6 +26,7 @@ constexpr Known kKnown[] = {
 }  // namespace
 
 ModelKind model_kind(const io::Checkpoint& ck) {
+  if (!ck.has_config() && ck.has_file("open_clip_config.json")) return {Family::OpenClip, "open_clip", "CLIP (open_clip)"};
   if (!ck.has_config()) fail("{}: no config.json, so the model type is unknown", ck.dir());
   auto it = ck.config().find("model_type");
   if (it == ck.config().end() || !it->is_string()) fail("{}: config.json has no model_type", ck.dir());
@@ -41,6 +42,7 @@ ModelKind model_kind(const io::Checkpoint& ck) {
 const char* family_name(Family f) {
   switch (f) {
     case Family::Clip: return "CLIP";
+    case Family::OpenClip: return "open_clip CLIP";
     case Family::Siglip: return "SigLIP";
     case Family::Llama: return "Llama-style decoder";
     case Family::Llava: return "LLaVA";

@@ -1,4 +1,5 @@
-// Which model family a checkpoint holds, from config.json's model_type.
+// Which model family a checkpoint holds, from config.json's model_type (or, for the
+// open_clip layout, from open_clip_config.json beside the weights).
 #pragma once
 #include <string>
 
@@ -6,7 +7,7 @@
 
 namespace argus::engine {
 
-enum class Family { Clip, Siglip, Llama, Llava, Sam, OwlVit, Owlv2, GroundingDino, ClipSeg };
+enum class Family { Clip, OpenClip, Siglip, Llama, Llava, Sam, OwlVit, Owlv2, GroundingDino, ClipSeg };
 
 struct ModelKind {
   Family family;

@@ -1,7 +1,7 @@
 // Reading a state dict that PyTorch's torch.save wrote (.pth / .pt, the zip format of
 // PyTorch >= 1.6), for original checkpoints that were never converted to safetensors,
-// such as Meta's SAM releases. LibTorch's own unpickler does the reading; it builds
-// only dicts, lists, tensors and plain values, never arbitrary Python objects.
+// such as Meta's SAM releases and open_clip's open_clip_pytorch_model.bin. The pickle is
+// parsed by io/torch_pickle.h (tensors and plain containers only; nothing runs).
 #pragma once
 #include <map>
 #include <string>

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "io/checkpoint.h"
+#include "models/open_clip/open_clip_load.h"
 #include "models/sam/sam_meta_checkpoint.h"
 #include "server/api_error.h"
 
@@ -15,6 +16,7 @@ Role role_of(engine::Family f) {
     case engine::Family::Llama:
     case engine::Family::Llava: return Role::Chat;
     case engine::Family::Clip:
+    case engine::Family::OpenClip:
     case engine::Family::Siglip: return Role::Embed;
     case engine::Family::OwlVit:
     case engine::Family::Owlv2:
@@ -53,6 +55,10 @@ ModelPool::ModelPool(const std::map<std::string, std::string>& models, size_t bu
       e->info.family = engine::family_name(engine::Family::Sam);
       e->info.role = Role::Segment;
       e->bytes = file_bytes(dir);
+    } else if (models::open_clip::is_open_clip_dir(dir)) {  // its weights may be a .bin or .pt
+      e->info.family = engine::family_name(engine::Family::OpenClip);
+      e->info.role = Role::Embed;
+      e->bytes = file_bytes(models::open_clip::weights_file(dir));
     } else {
       auto ck = io::Checkpoint::open(dir);
       auto kind = engine::model_kind(ck);

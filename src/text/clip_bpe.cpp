@@ -5,6 +5,7 @@
 #include "io/json_file.h"
 #include "text/bpe_files.h"
 #include "text/byte_level.h"
+#include "text/clip_vocab.h"
 #include "text/gzip_file.h"
 #include "text/unicode.h"
 #include "text/utf8.h"
@@ -103,7 +104,11 @@ std::unique_ptr<ClipBpeTokenizer> ClipBpeTokenizer::from_tokenizer_json(const st
 
 std::unique_ptr<ClipBpeTokenizer> ClipBpeTokenizer::from_bpe_gz(const std::string& path, const TokenizerConfig& cfg) {
   bool gz = path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
-  std::string text = gz ? read_gzip_file(path) : read_file(path);
+  return from_bpe_text(gz ? read_gzip_file(path) : read_file(path), path, cfg);
+}
+
+std::unique_ptr<ClipBpeTokenizer> ClipBpeTokenizer::from_bpe_text(const std::string& text, const std::string& path,
+                                                                  const TokenizerConfig& cfg) {
   require_utf8(text, path.c_str());
   // SimpleTokenizer: lines[1 : 1 + 48894], each split on whitespace.
   BpeModel::Merges merges;
@@ -138,6 +143,11 @@ std::unique_ptr<ClipBpeTokenizer> ClipBpeTokenizer::from_bpe_gz(const std::strin
   add(kEos);
   if (vocab.size() != 49408) fail("{}: merges repeat tokens; the vocabulary has {} entries, not 49408", path, vocab.size());
   return std::unique_ptr<ClipBpeTokenizer>(new ClipBpeTokenizer(std::move(vocab), merges, cfg, {}, path));
+}
+
+std::unique_ptr<ClipBpeTokenizer> ClipBpeTokenizer::builtin() {
+  const std::string what = "argus's built-in CLIP vocabulary";
+  return from_bpe_text(inflate_gzip(kClipBpeVocabGz, kClipBpeVocabGz_size, what), what);
 }
 
 void ClipBpeTokenizer::encode_text(std::string_view text, std::vector<int64_t>& out) const {

@@ -27,6 +27,12 @@ class ClipBpeTokenizer : public Tokenizer {
   // The original release: the first line is a header, then 48894 merges; the vocabulary is
   // rebuilt the way CLIP's SimpleTokenizer does it (49408 tokens).
   static std::unique_ptr<ClipBpeTokenizer> from_bpe_gz(const std::string& path, const TokenizerConfig& cfg = {});
+  // The same from the file's (inflated) text; `what` names it in errors.
+  static std::unique_ptr<ClipBpeTokenizer> from_bpe_text(const std::string& text, const std::string& what,
+                                                         const TokenizerConfig& cfg = {});
+  // OpenAI's vocabulary as argus carries it (built in, see text/clip_vocab.h): the
+  // tokenizer of clip.tokenize, for checkpoints that ship no tokenizer files.
+  static std::unique_ptr<ClipBpeTokenizer> builtin();
 
   // Whether a tokenizer.json is CLIP's (BPE with `</w>` and the CLIP special tokens).
   static bool is_clip_tokenizer_json(const nlohmann::json& j);

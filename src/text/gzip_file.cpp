@@ -33,4 +33,30 @@ std::string read_gzip_file(const std::string& path, size_t max_bytes) {
   return out;
 }
 
+std::string inflate_gzip(const unsigned char* data, size_t size, const std::string& what, size_t max_bytes) {
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) fail("{}: zlib init failed", what);  // 16: gzip header
+  z.next_in = const_cast<unsigned char*>(data);
+  z.avail_in = static_cast<uInt>(size);
+  std::string out;
+  unsigned char buf[1 << 16];
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = buf;
+    z.avail_out = sizeof(buf);
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      fail("{}: corrupt gzip data ({})", what, z.msg ? z.msg : "truncated");
+    }
+    out.append(reinterpret_cast<char*>(buf), sizeof(buf) - z.avail_out);
+    if (out.size() > max_bytes) {
+      inflateEnd(&z);
+      fail("{}: inflates to more than {} bytes", what, max_bytes);
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
+
 }  // namespace argus::text

@@ -1,0 +1,20 @@
+// OpenAI's clip._transform (open_clip's eval transform for resize_mode "shortest"), which
+// is not transformers' CLIP processor: PIL bicubic resize of the short side to `size`
+// (long side floored), a centre crop whose offsets are round((W - S) / 2) with Python's
+// half-to-even rounding (transformers floors), then ToTensor's u8 / 255 and Normalize's
+// (x - mean) / std, each a float32 step.
+#pragma once
+#include <array>
+
+#include "image/image.h"
+#include "image/preprocess.h"
+
+namespace argus::image {
+
+PixelValues clip_transform(const Image& im, int size, const std::array<double, 3>& mean,
+                           const std::array<double, 3>& std);
+
+// torchvision's center_crop offset for one axis: int(round((from - to) / 2)).
+int clip_crop_offset(int from, int to);
+
+}  // namespace argus::image
