@@ -80,6 +80,21 @@ bool handle_line(tasks::ChatSession& session, const std::string& line) {
   return true;
 }
 
+// One line of stdin, without its newline; false at the end of input. A line is bounded
+// (a prompt of a megabyte is far past any context): stdin from /dev/zero or a runaway
+// pipe ends with an error instead of growing one string without end.
+constexpr size_t kMaxLineBytes = 1u << 20;
+
+bool read_line(std::istream& in, std::string& line) {
+  line.clear();
+  for (int c; (c = in.get()) != std::char_traits<char>::eof();) {
+    if (c == '\n') return true;
+    if (line.size() >= kMaxLineBytes) fail("a line of input is longer than {} bytes", kMaxLineBytes);
+    line.push_back(static_cast<char>(c));
+  }
+  return !line.empty();
+}
+
 }  // namespace
 
 void add_chat(CLI::App& app) {
@@ -94,7 +109,7 @@ void add_chat(CLI::App& app) {
     std::string line;
     while (true) {
       if (tty) std::fprintf(stderr, ">>> "), std::fflush(stderr);
-      if (!std::getline(std::cin, line)) break;
+      if (!read_line(std::cin, line)) break;
       line = trim(line);
       if (line.empty()) continue;
       try {

@@ -40,6 +40,11 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--port", o->s.port, "port (default 8080; 0 = any free port)");
   cmd->add_option("--api-key", o->s.api_key, "require 'Authorization: Bearer KEY' on every route but /health");
   cmd->add_option("--image-root", o->s.image_root, "allow image paths in requests, under this directory only");
+  cmd->add_option("--allow-origin", o->s.allow_origins,
+                  "let web pages from this origin (http://host:port, or *) call the API (repeatable); "
+                  "other cross-site requests are refused");
+  cmd->add_option("--allow-host", o->s.allow_hosts,
+                  "answer this Host name too when listening on loopback (repeatable; default: loopback names only)");
   cmd->add_flag("--allow-remote-images", o->s.allow_remote_images, "allow http(s):// image URLs in requests");
   cmd->add_option("--max-body-bytes", o->s.max_body_bytes, "largest request body in bytes (default 33554432)");
   cmd->add_option("--max-image-pixels", o->s.max_image_pixels, "largest decoded image (default 40 megapixels)");

@@ -13,6 +13,9 @@ namespace argus::server {
 
 class Metrics {
  public:
+  // The route label of every request that matched no route (not its path: a client
+  // must not be able to mint label values).
+  static constexpr const char* kUnrouted = "(unrouted)";
   void record(const std::string& route, int status, double seconds);
   void add_tokens(int64_t prompt, int64_t completion);
   std::atomic<int> queue_depth{0};  // admitted requests (waiting or running)

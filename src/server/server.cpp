@@ -1,12 +1,17 @@
 #include "server/server.h"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include "server/context.h"
+#include "server/request_guard.h"
+#include "util/log_safe.h"
 #include "server/routes.h"
 #include "server/web_page.h"
 
@@ -23,6 +28,20 @@ void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, error_body(message, error_type_for_status(status)));
+}
+
+// What went wrong inside (a LibTorch message can carry a backtrace with addresses and
+// library paths) goes to the server's log only; the client learns that it failed.
+void send_internal_error(httplib::Response& res, const httplib::Request& req, const std::string& what) {
+  std::fprintf(stderr, "internal error on %s: %s\n", util::log_safe(req.path).c_str(), util::log_safe(what, 2000).c_str());
+  send_error(res, 500, "internal error (details are in the server's log)");
+}
+
+bool is_json_content_type(const std::string& value) {
+  std::string type = value.substr(0, value.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type == "application/json";
 }
 
 // Holds one admission slot for as long as the request (or its stream) lives.
@@ -45,17 +64,51 @@ struct Server::Impl {
       if (ec || !std::filesystem::is_directory(root)) fail("--image-root {} is not a directory", o.image_root);
       ctx.images.image_root = root.string();
     }
+    origin_policy = {o.host, o.allow_origins, o.allow_hosts};
     setup();
   }
 
   Context ctx;
   httplib::Server http;
   int port = 0;
+  // The paths routes were registered under: metrics are labelled by these only, so a
+  // client cannot add label values (or inject exposition lines) by requesting paths.
+  std::map<std::string, std::string> routes;  // path -> the methods it answers (an Allow header)
+  OriginPolicy origin_policy;
 
-  // A JSON POST route: admission, body parsing, errors in OpenAI's shape.
+  template <class Handler>
+  void get(const std::string& path, Handler h) {
+    routes.emplace(path, "GET, HEAD");
+    http.Get(path, std::move(h));
+  }
+
+  // A JSON POST route: content type, a body bounded however it is sent, admission,
+  // parsing, errors in OpenAI's shape.
   template <class Fn>
   void post_json(const std::string& path, Fn fn) {
-    http.Post(path, [this, fn](const httplib::Request& req, httplib::Response& res) {
+    routes.emplace(path, "POST");
+    http.Post(path, [this, fn](const httplib::Request& req, httplib::Response& res,
+                               const httplib::ContentReader& read_body) {
+      // A JSON type makes a browser preflight a cross-site request (text/plain would not).
+      if (!is_json_content_type(req.get_header_value("Content-Type")))
+        return send_json(res, 415, error_body("the request body must be sent as Content-Type: application/json",
+                                              "invalid_request_error"));
+      // httplib checks Content-Length against the limit, not a chunked body's running
+      // size: count it here and stop reading at the limit.
+      std::string text;
+      bool too_big = false;
+      const bool complete = read_body([&](const char* data, size_t n) {
+        if (text.size() + n > ctx.options.max_body_bytes) return !(too_big = true);
+        text.append(data, n);
+        return true;
+      });
+      if (too_big || res.status == 413) {
+        res.set_header("Connection", "close");
+        return send_json(res, 413, error_body(fmt::format("the request body is over the server's limit of {} bytes "
+                                                          "(--max-body-bytes)", ctx.options.max_body_bytes),
+                                              "invalid_request_error"));
+      }
+      if (!complete) return send_json(res, 400, error_body("the request body could not be read", "invalid_request_error"));
       auto slot = std::make_shared<Admission>(ctx.metrics);
       if (ctx.metrics.queue_depth > ctx.options.max_queue) {
         res.set_header("Retry-After", "1");
@@ -64,7 +117,7 @@ struct Server::Impl {
       }
       nlohmann::json body;
       try {
-        body = nlohmann::json::parse(req.body);
+        body = nlohmann::json::parse(text);
       } catch (const std::exception&) {
         return send_json(res, 400, error_body("the request body is not valid JSON", "invalid_request_error"));
       }
@@ -77,7 +130,7 @@ struct Server::Impl {
       } catch (const Error& e) {
         send_json(res, 400, error_body(e.what(), "invalid_request_error"));
       } catch (const std::exception& e) {
-        send_json(res, 500, error_body(std::string("internal error: ") + e.what(), "server_error"));
+        send_internal_error(res, req, e.what());
       }
     });
   }
@@ -93,8 +146,12 @@ struct Server::Impl {
       } catch (const ApiError& e) {
         std::string data = "data: " + e.body().dump() + "\n\n";
         sink.write(data.data(), data.size());
+      } catch (const Error& e) {
+        std::string data = "data: " + error_body(e.what(), "invalid_request_error").dump() + "\n\n";
+        sink.write(data.data(), data.size());
       } catch (const std::exception& e) {
-        std::string data = "data: " + error_body(e.what(), "server_error").dump() + "\n\n";
+        std::fprintf(stderr, "internal error while streaming: %s\n", util::log_safe(e.what(), 2000).c_str());
+        std::string data = "data: " + error_body("internal error (details are in the server's log)", "server_error").dump() + "\n\n";
         sink.write(data.data(), data.size());
       }
       sink.done();
@@ -111,47 +168,72 @@ struct Server::Impl {
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       request_start() = Clock::now();
+      const std::string origin = req.get_header_value("Origin");
+      if (auto refused = check_origin(origin_policy, req.get_header_value("Host"), origin)) {
+        send_error(res, refused->status, refused->message);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      const std::string cors = cors_allow_origin(origin_policy, origin);
+      if (!cors.empty()) {
+        res.set_header("Access-Control-Allow-Origin", cors);
+        res.set_header("Vary", "Origin");
+      }
+      // A CORS preflight carries no key; what it asks about is checked when it comes.
+      if (req.method == "OPTIONS") {
+        res.status = 204;
+        if (!cors.empty()) {
+          res.set_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+          res.set_header("Access-Control-Allow-Headers", "Authorization, Content-Type");
+          res.set_header("Access-Control-Max-Age", "600");
+        }
+        return httplib::Server::HandlerResponse::Handled;
+      }
       // /health for probes, and the page itself (a browser cannot send a key when it
       // opens it); the page's API calls carry the key the user types in.
-      if (ctx.options.api_key.empty() || req.path == "/health" || (req.path == "/" && req.method == "GET"))
+      if (ctx.options.api_key.empty() || req.path == "/health" || (req.path == "/" && (req.method == "GET" || req.method == "HEAD")))
         return httplib::Server::HandlerResponse::Unhandled;
       if (req.get_header_value("Authorization") == "Bearer " + ctx.options.api_key)
         return httplib::Server::HandlerResponse::Unhandled;
       send_json(res, 401, error_body("Incorrect API key provided", "invalid_request_error", "", "invalid_api_key"));
       return httplib::Server::HandlerResponse::Handled;
     });
-    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
       if (!res.body.empty()) return;  // a route already wrote its error
+      // httplib answers a known path asked with another method as 404.
+      if (auto route = routes.find(req.path); res.status == 404 && route != routes.end()) {
+        res.status = 405;
+        res.set_header("Allow", route->second);
+      }
       const char* msg = res.status == 404   ? "no such route"
                         : res.status == 413 ? "the request body is over the server's limit"
                         : res.status == 405 ? "method not allowed"
                                             : "request failed";
       send_error(res, res.status, msg);
     });
-    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-      std::string what = "internal error";
+    http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown exception";
       try {
         if (ep) std::rethrow_exception(ep);
       } catch (const std::exception& e) {
         what = e.what();
       }
-      send_error(res, 500, what);
+      send_internal_error(res, req, what);
     });
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
       const double s = std::chrono::duration<double>(Clock::now() - request_start()).count();
-      ctx.metrics.record(req.path, res.status, s);
-      std::fprintf(stderr, "%s %s %s %d %.3fs\n", req.remote_addr.c_str(), req.method.c_str(), req.path.c_str(),
-                   res.status, s);
+      ctx.metrics.record(routes.count(req.path) ? req.path : Metrics::kUnrouted, res.status, s);
+      std::fprintf(stderr, "%s %s %s %d %.3fs\n", req.remote_addr.c_str(), util::log_safe(req.method).c_str(),
+                   util::log_safe(req.path).c_str(), res.status, s);
     });
 
-    http.Get("/health", [this](const httplib::Request&, httplib::Response& res) {
+    get("/health", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, {{"status", "ok"}, {"models_loaded", ctx.pool.loaded_count()}});
     });
-    http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(ctx.metrics.prometheus(ctx.pool.loaded_count()), "text/plain; version=0.0.4");
     });
-    http.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html"); });
-    http.Get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
+    get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content(kWebPage, "text/html"); });
+    get("/v1/models", [this](const httplib::Request&, httplib::Response& res) {
       send_json(res, 200, list_models(ctx));
     });
 

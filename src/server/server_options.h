@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace argus::server {
 
@@ -14,6 +15,8 @@ struct ServerOptions {
   std::string api_key;             // empty: no authentication
   std::string image_root;          // local image paths allowed under this directory only; empty: none
   bool allow_remote_images = false;
+  std::vector<std::string> allow_origins;  // browser origins allowed cross-site ("*": any)
+  std::vector<std::string> allow_hosts;    // Host names a loopback server answers beyond loopback ones
   size_t max_body_bytes = 32u << 20;
   int64_t max_image_pixels = 40'000'000;
   int64_t max_tokens = 4096;       // upper bound on a request's max_tokens

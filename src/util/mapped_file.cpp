@@ -7,21 +7,32 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "util/error.h"
 
 namespace argus {
 
-std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+namespace {
+
+// Opens a regular file for reading, or fails naming what it is instead. O_NONBLOCK so
+// that a FIFO given as a file does not block the open until some writer appears;
+// a device (/dev/zero) or directory is refused before anything is read.
+int open_regular(const std::string& path, struct stat& st) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail("cannot open {}: {}", path, std::strerror(errno));
-  struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const bool dir = S_ISDIR(st.st_mode);
     ::close(fd);
-    fail("{} is not a regular file", path);
+    fail("{} is {}, not a regular file", path, dir ? "a directory" : "a pipe, socket or device");
   }
+  return fd;
+}
+
+}  // namespace
+
+std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
+  struct stat st {};
+  int fd = open_regular(path, st);
   std::shared_ptr<MappedFile> f(new MappedFile());
   f->path_ = path;
   f->size_ = static_cast<size_t>(st.st_size);
@@ -49,12 +60,27 @@ void MappedFile::release(const uint8_t* p, size_t n) const {
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("cannot open {}: {}", path, std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string read_file(const std::string& path, size_t max_bytes) {
+  struct stat st {};
+  int fd = open_regular(path, st);
+  const auto size = static_cast<size_t>(st.st_size);
+  if (size > max_bytes) {
+    ::close(fd);
+    fail("{} is {} bytes, over the {} bytes this file may have", path, size, max_bytes);
+  }
+  std::string out(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    const ssize_t n = ::read(fd, out.data() + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("cannot read {}: {}", path, n < 0 ? std::strerror(errno) : "it shrank while being read");
+    }
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  return out;
 }
 
 }  // namespace argus

@@ -30,7 +30,9 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-// Whole file into a string (small files: configs, vocabularies). Throws argus::Error.
-std::string read_file(const std::string& path);
+// Whole file into a string (small files: configs, vocabularies, message lists). Only a
+// regular file of at most max_bytes is read: a FIFO, a device such as /dev/zero or a
+// directory is an error naming it, before any read. Throws argus::Error.
+std::string read_file(const std::string& path, size_t max_bytes = size_t{256} << 20);
 
 }  // namespace argus

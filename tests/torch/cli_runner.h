@@ -28,7 +28,11 @@ inline std::string shell_quote(const std::string& s) {
 
 // Runs argus with `input` piped to stdin (as in `printf ... | argus chat`); with
 // no input, stdin is /dev/null.
-inline CliResult run_cli_input(const std::vector<std::string>& args, const std::string* input) {
+// `global` are the options before the subcommand (tests run on one thread unless they
+// say otherwise); `env` are VAR=value assignments for the run.
+inline CliResult run_cli_input(const std::vector<std::string>& args, const std::string* input,
+                               const std::vector<std::string>& global = {"--threads", "1"},
+                               const std::vector<std::string>& env = {}) {
   static int counter = 0;
   std::filesystem::path dir = argus::test::process_temp_dir("cli_runs");
   std::string base = (dir / ("run" + std::to_string(counter++))).string();
@@ -37,7 +41,10 @@ inline CliResult run_cli_input(const std::vector<std::string>& args, const std::
     std::ofstream(base + ".in") << *input;
     cmd = "cat " + base + ".in | ";
   }
-  cmd += shell_quote(ARGUS_BINARY) + " --threads 1";
+  if (!env.empty()) cmd += "env";
+  for (const auto& e : env) cmd += " " + shell_quote(e);
+  cmd += " " + shell_quote(ARGUS_BINARY);
+  for (const auto& g : global) cmd += " " + shell_quote(g);
   for (const auto& a : args) cmd += " " + shell_quote(a);
   cmd += " >" + base + ".out 2>" + base + ".err";
   if (!input) cmd += " </dev/null";

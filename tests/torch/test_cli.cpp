@@ -1,5 +1,6 @@
 // End-to-end tests of the argus CLI on the fixtures, run as a user would.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -7,6 +8,7 @@
 
 #include "cli_runner.h"
 #include "parity.h"
+#include "util/mapped_file.h"
 #include "../common/temp_dir.h"
 
 using namespace argus;
@@ -140,4 +142,41 @@ TEST(CliBadInput, CorruptCheckpointIsOneClearLine) {
   std::ofstream(dir / "model.safetensors", std::ios::binary) << std::string("\xff\xff\xff\xff\0\0\0\0{}", 10);
   auto r = run_cli({"inspect", "--model", dir.string()});
   EXPECT_CLEAN_ERROR(r, "header length");
+}
+
+TEST(CliBadInput, ThreadCountsOutOfRangeAreRefusedByName) {
+  const std::vector<std::string> inspect = {"inspect", "--model", test::fixture("clip")};
+  auto with_threads = [&](const std::string& n) { return test::run_cli_input(inspect, nullptr, {"--threads", n}); };
+  auto with_env = [&](const std::string& v) { return test::run_cli_input(inspect, nullptr, {}, {"ARGUS_THREADS=" + v}); };
+  const auto negative = with_threads("-1");
+  EXPECT_CLEAN_ERROR(negative, "--threads must be a positive thread count");
+  // 100000 would otherwise keep creating threads until the process dies.
+  const auto huge = with_threads("100000");
+  EXPECT_CLEAN_ERROR(huge, "--threads 100000 is more than 4 × the");
+  EXPECT_EQ(with_threads("2").rc, 0);
+  EXPECT_EQ(with_threads("0").rc, 0);  // one per core
+  const auto words = with_env("lots");
+  EXPECT_CLEAN_ERROR(words, "ARGUS_THREADS=\"lots\" is not a whole number");
+  const auto env_negative = with_env("-3");
+  EXPECT_CLEAN_ERROR(env_negative, "ARGUS_THREADS must be a positive thread count");
+  EXPECT_EQ(with_env("1").rc, 0);
+}
+
+TEST(CliBadInput, EndlessOrBlockingInputsEndWithAClearError) {
+  // Each of these used to read without bound or block forever.
+  const auto zero_messages = run_cli({"template", "--model", test::fixture("llava"), "--messages", "/dev/zero"});
+  EXPECT_CLEAN_ERROR(zero_messages, "/dev/zero is a pipe, socket or device");
+  const std::string fifo = test::process_temp_dir("cli_fifo") + "/image.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  const auto fifo_image = run_cli({"classify", "--model", test::fixture("clip"), "--image", fifo, "--label", "a"});
+  EXPECT_CLEAN_ERROR(fifo_image, "is a pipe, socket or device");
+  // stdin with no newline ever (as from /dev/zero), two megabytes of it.
+  const std::string err = test::process_temp_dir("cli_fifo") + "/zero.err";
+  const std::string cmd = "head -c 2000000 /dev/zero | " + test::shell_quote(ARGUS_BINARY) + " --threads 1 chat --model " +
+                          test::shell_quote(test::fixture("llava")) + " >/dev/null 2>" + err;
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(read_file(err).find("argus: error: a line of input is longer than 1048576 bytes"), std::string::npos)
+      << read_file(err);
 }

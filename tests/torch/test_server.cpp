@@ -399,3 +399,18 @@ TEST(ServerImages, RemoteUrlsOnlyWhenAllowedAndFetchedOverHttp) {
   images.stop();
   t.join();
 }
+
+TEST(ServerMetrics, RequestPathsCannotMintLabelsOrInjectLines) {
+  // A fresh server, so the counts below are this test's alone.
+  test::TestServer s(test::fixture_server_options());
+  // %0A decodes to a newline in the path: unescaped, it would end the label line and
+  // start a forged metric.
+  EXPECT_EQ(get("/x%22%7D%201%0Aargus_injected_total%201%0A%23", &s).status, 404);
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(get("/nope/" + std::to_string(i), &s).status, 404);
+  EXPECT_EQ(get("/health", &s).status, 200);
+  const std::string m = get("/metrics", &s).raw;
+  EXPECT_EQ(m.find("argus_injected_total"), std::string::npos) << m;
+  EXPECT_EQ(m.find("/nope/"), std::string::npos) << m;
+  EXPECT_NE(m.find("argus_requests_total{route=\"(unrouted)\",status=\"404\"} 51"), std::string::npos) << m;
+  EXPECT_NE(m.find("argus_requests_total{route=\"/health\",status=\"200\"} 1"), std::string::npos) << m;
+}
