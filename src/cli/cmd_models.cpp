@@ -1,6 +1,7 @@
 // `argus models`: what the Hugging Face cache holds; `argus models rm org/name` deletes one.
 #include "cli/commands.h"
 #include "hub/cache.h"
+#include "hub/settings.h"
 #include "util/error.h"
 #include "util/progress.h"
 

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -18,11 +17,6 @@ namespace fs = std::filesystem;
 namespace argus::hub {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
 
 std::string read_first_line(const fs::path& p) {
   std::ifstream in(p);
@@ -49,15 +43,6 @@ fs::path scratch_name(const fs::path& p) {
 }
 
 }  // namespace
-
-fs::path cache_dir() {
-  if (auto v = env("HF_HUB_CACHE"); !v.empty()) return v;
-  if (auto v = env("HUGGINGFACE_HUB_CACHE"); !v.empty()) return v;  // the older name, still honoured upstream
-  if (auto v = env("HF_HOME"); !v.empty()) return fs::path(v) / "hub";
-  if (auto v = env("XDG_CACHE_HOME"); !v.empty()) return fs::path(v) / "huggingface" / "hub";
-  if (auto v = env("HOME"); !v.empty()) return fs::path(v) / ".cache" / "huggingface" / "hub";
-  fail("cannot place the Hugging Face cache: set HF_HOME (neither it nor HOME is set)");
-}
 
 RepoCache::RepoCache(fs::path root, RepoId repo) : root_(std::move(root)), repo_(std::move(repo)) {}
 

@@ -17,10 +17,6 @@
 
 namespace argus::hub {
 
-// $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
-// ~/.cache/huggingface/hub.
-std::filesystem::path cache_dir();
-
 class RepoCache {
  public:
   RepoCache(std::filesystem::path root, RepoId repo);

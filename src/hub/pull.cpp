@@ -1,7 +1,6 @@
 #include "hub/pull.h"
 
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -17,32 +16,6 @@ namespace fs = std::filesystem;
 namespace argus::hub {
 
 namespace {
-
-std::string env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
-}
-
-bool env_true(const char* name) {
-  std::string v = env(name);
-  for (auto& c : v) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return v == "1" || v == "ON" || v == "YES" || v == "TRUE";
-}
-
-std::string token_from_file() {
-  fs::path p = env("HF_TOKEN_PATH");
-  if (p.empty()) {
-    if (auto home = env("HF_HOME"); !home.empty())
-      p = fs::path(home) / "token";
-    else if (auto h = env("HOME"); !h.empty())
-      p = fs::path(h) / ".cache" / "huggingface" / "token";
-  }
-  std::ifstream in(p);
-  std::string t;
-  std::getline(in, t);
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
-  return t;
-}
 
 // Each path segment percent-encoded (file names may hold spaces, revisions slashes).
 std::string encode(const std::string& s, bool keep_slash) {
@@ -146,18 +119,6 @@ std::string read_file(const fs::path& p) {
 }
 
 }  // namespace
-
-HubSettings HubSettings::from_env() {
-  HubSettings s;
-  s.endpoint = env("HF_ENDPOINT");
-  if (s.endpoint.empty()) s.endpoint = "https://huggingface.co";
-  while (!s.endpoint.empty() && s.endpoint.back() == '/') s.endpoint.pop_back();
-  s.token = env("HF_TOKEN");
-  if (s.token.empty()) s.token = token_from_file();
-  s.offline = env_true("HF_HUB_OFFLINE");
-  s.cache = cache_dir();
-  return s;
-}
 
 fs::path pull(const RepoId& repo, const PullOptions& options, const HubSettings& s) {
   if (s.offline) {

@@ -6,17 +6,9 @@
 
 #include "hub/file_selection.h"
 #include "hub/repo_id.h"
+#include "hub/settings.h"
 
 namespace argus::hub {
-
-// What the HF_* environment says (read once per call, so tests can set it per run).
-struct HubSettings {
-  std::string endpoint;         // HF_ENDPOINT, default https://huggingface.co
-  std::string token;            // HF_TOKEN, else the token file `hf auth login` writes
-  bool offline = false;         // HF_HUB_OFFLINE=1
-  std::filesystem::path cache;  // cache_dir()
-  static HubSettings from_env();
-};
 
 struct PullOptions {
   FileFilter filter;

@@ -10,6 +10,7 @@
 #include "../common/error_of.h"
 #include "../common/temp_dir.h"
 #include "hub/cache.h"
+#include "hub/settings.h"
 #include "hub/file_selection.h"
 #include "hub/repo_id.h"
 
