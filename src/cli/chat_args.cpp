@@ -6,7 +6,7 @@
 namespace argus::cli {
 
 void add_chat_flags(CLI::App* cmd, ChatArgs& a, const char* image_help) {
-  cmd->add_option("--model", a.model, "llava / llama / mistral / qwen2 checkpoint directory (default: the world LLaVA)");
+  cmd->add_option("--model", a.model, "llava / llama / mistral / qwen2 checkpoint directory or org/name[@rev] (default: the world LLaVA)");
   cmd->add_option("--lora", a.lora, "PEFT LoRA adapter directory, folded into the model's weights at load");
   cmd->add_option("--image", a.images, image_help);
   cmd->add_option("--chat-template", a.chat_template, "built-in template name or a Jinja file (default: the model's)");
@@ -16,7 +16,7 @@ void add_chat_flags(CLI::App* cmd, ChatArgs& a, const char* image_help) {
 
 OpenChat open_chat(const ChatArgs& a, const char* what) {
   OpenChat c;
-  const std::string dir = a.model.empty() ? default_model("llava") : a.model;
+  const std::string dir = model_or_default(a.model, "llava");
   c.model = tasks::ChatModel::open(dir, a.gen.dtype, a.lora);
   if (a.pad_square) c.model->pad_to_square = true;
   c.model->require_tokenizer(what);  // before the template, whose error would be less to the point

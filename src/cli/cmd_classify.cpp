@@ -13,13 +13,13 @@ void add_classify(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "CLIP or SigLIP checkpoint directory (default: the world CLIP)");
+  cmd->add_option("--model", o->model, "CLIP or SigLIP checkpoint directory or org/name[@rev] (default: the world CLIP)");
   cmd->add_option("--image", o->image, "image file")->required();
   cmd->add_option("--label", o->labels, "candidate label (repeatable)")->required();
   cmd->add_option("--template", o->text_template, "prompt template, {} is the label (e.g. \"a photo of a {}\")");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
-    auto model = engine::DualEncoder::open(o->model.empty() ? default_model("clip") : o->model);
+    auto model = engine::DualEncoder::open(model_or_default(o->model, "clip"));
     auto r = tasks::classify(*model, image::load_image(o->image), o->labels, o->text_template);
     if (o->json) return print_json({{"labels", r.labels}, {"logits", r.logits}, {"probs", r.probs}});
     for (size_t i = 0; i < r.labels.size(); ++i)

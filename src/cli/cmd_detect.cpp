@@ -94,7 +94,7 @@ void add_detect(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "owlvit, owlv2 or grounding-dino checkpoint directory (default: the world OWL-ViT)");
+  cmd->add_option("--model", o->model, "owlvit, owlv2 or grounding-dino checkpoint directory or org/name[@rev] (default: the world OWL-ViT)");
   cmd->add_option("--image", o->image, "image to search")->required();
   cmd->add_option("--query", o->queries, "text query, e.g. \"a photo of a dog\" (repeatable)");
   cmd->add_option("--exemplar", o->exemplars,
@@ -108,7 +108,7 @@ void add_detect(CLI::App& app) {
     std::vector<tasks::Exemplar> exemplars;
     for (const auto& spec : o->exemplars) exemplars.push_back(parse_exemplar(spec));
     image::Image img = image::load_image(o->image);
-    auto detector = tasks::Detector::open(o->model.empty() ? default_model("owl") : o->model);
+    auto detector = tasks::Detector::open(model_or_default(o->model, "owl"));
     auto res = detector->detect(img, o->queries, exemplars, opts);
     print_warnings(res.warnings);
     if (!o->out.empty()) {

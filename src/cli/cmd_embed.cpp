@@ -26,13 +26,13 @@ void add_embed(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "CLIP or SigLIP checkpoint directory (default: the world CLIP)");
+  cmd->add_option("--model", o->model, "CLIP or SigLIP checkpoint directory or org/name[@rev] (default: the world CLIP)");
   cmd->add_option("--image", o->images, "image file (repeatable)");
   cmd->add_option("--text", o->texts, "text (repeatable)");
   cmd->add_flag("--json", o->json, "print JSON (the only output format)");
   cmd->callback([o] {
     if (o->images.empty() && o->texts.empty()) fail("embed needs at least one --image or --text");
-    auto model = engine::DualEncoder::open(o->model.empty() ? default_model("clip") : o->model);
+    auto model = engine::DualEncoder::open(model_or_default(o->model, "clip"));
     std::vector<image::Image> images;
     for (const auto& p : o->images) images.push_back(image::load_image(p));
     nlohmann::json out = {{"image_embeds", nlohmann::json::array()}, {"text_embeds", nlohmann::json::array()}};

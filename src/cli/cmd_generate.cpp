@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "image/decode.h"
 #include "nn/tensor_io.h"
 #include "tasks/chat/chat_model.h"
@@ -64,7 +65,7 @@ void add_generate(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   o->gen.max_tokens = 32;
-  cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava checkpoint directory")->required();
+  cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava checkpoint directory or org/name[@rev]")->required();
   cmd->add_option("--lora", o->lora, "PEFT LoRA adapter directory, folded into the weights at load");
   cmd->add_option("--image", o->images, "image for the prompt's image tokens, in order (repeatable)");
   cmd->add_option("--prompt-ids", o->prompt_ids,
@@ -76,6 +77,7 @@ void add_generate(CLI::App& app) {
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
     std::vector<int64_t> ids = parse_ids(o->prompt_ids);
+    o->model = hub::resolve_model(o->model);
     auto model = tasks::ChatModel::open(o->model, o->gen.dtype, o->lora);
     tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);
     if (o->pad_square) model->pad_to_square = true;

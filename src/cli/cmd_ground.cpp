@@ -20,8 +20,8 @@ void add_ground(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--detector", o->detector, "owlvit, owlv2 or grounding-dino checkpoint directory (default: the world OWL-ViT)");
-  cmd->add_option("--segmenter", o->segmenter, "sam checkpoint directory (default: the world SAM)");
+  cmd->add_option("--detector", o->detector, "owlvit, owlv2 or grounding-dino checkpoint directory or org/name[@rev] (default: the world OWL-ViT)");
+  cmd->add_option("--segmenter", o->segmenter, "sam checkpoint directory or org/name[@rev] (default: the world SAM)");
   cmd->add_option("--image", o->image, "image file")->required();
   cmd->add_option("phrases", o->phrases, "phrases separated by '.', e.g. \"a dog. a person.\"")->required();
   add_detect_flags(cmd, o->filter);
@@ -30,8 +30,8 @@ void add_ground(CLI::App& app) {
   cmd->callback([o] {
     auto opts = parse_detect_options(o->filter);
     image::Image img = image::load_image(o->image);
-    auto detector = tasks::Detector::open(o->detector.empty() ? default_model("owl") : o->detector);
-    auto segmenter = tasks::segment::Segmenter::open(o->segmenter.empty() ? default_model("sam") : o->segmenter);
+    auto detector = tasks::Detector::open(model_or_default(o->detector, "owl"));
+    auto segmenter = tasks::segment::Segmenter::open(model_or_default(o->segmenter, "sam"));
     auto res = tasks::ground(*detector, *segmenter, img, o->phrases, opts);
     print_warnings(res.warnings);
     if (!o->out.empty()) {

@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "image/decode.h"
 #include "tasks/image_index.h"
 #include "util/error.h"
@@ -14,12 +15,12 @@ void add_index(CLI::App& app) {
     int batch = 16;
   };
   auto b = std::make_shared<BuildOpts>();
-  build->add_option("--model", b->model, "CLIP or SigLIP checkpoint directory")->required();
+  build->add_option("--model", b->model, "CLIP or SigLIP checkpoint directory or org/name[@rev]")->required();
   build->add_option("--images", b->images, "folder of images (searched recursively)")->required();
   build->add_option("--db", b->db, "index database (SQLite; the FAISS index is DB.faiss)")->required();
   build->add_option("--batch", b->batch, "images per forward pass")->check(CLI::Range(1, 1024));
   build->callback([b] {
-    auto model = engine::DualEncoder::open(b->model);
+    auto model = engine::DualEncoder::open(hub::resolve_model(b->model));
     tasks::ImageIndex idx(b->db);
     auto st = idx.build(*model, b->images, b->batch);
     for (const auto& f : st.failures) std::fprintf(stderr, "skipped: %s\n", f.c_str());
@@ -46,7 +47,7 @@ void add_index(CLI::App& app) {
   search->callback([s] {
     if (s->text.empty() && s->image.empty()) fail("search needs --text or --image");
     tasks::ImageIndex idx(s->db);
-    std::string model_dir = s->model.empty() ? idx.model_dir() : s->model;
+    std::string model_dir = s->model.empty() ? idx.model_dir() : hub::resolve_model(s->model);
     if (model_dir.empty()) fail("{} is empty; run `argus index build` first", s->db);
     auto model = engine::DualEncoder::open(model_dir);
     auto hits = s->text.empty() ? idx.search_image(*model, image::load_image(s->image), s->k)

@@ -1,6 +1,7 @@
 #include <map>
 
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
 #include "io/json_file.h"
@@ -14,10 +15,10 @@ void add_inspect(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "checkpoint directory or .safetensors file")->required();
+  cmd->add_option("--model", o->model, "checkpoint directory or org/name[@rev] or .safetensors file")->required();
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
-    const auto& model = o->model;
+    const auto model = hub::resolve_model(o->model);
     auto ck = io::Checkpoint::open(model);
     auto kind = engine::model_kind(ck);
     int64_t params = 0;

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "tasks/lora_merge.h"
 
 namespace argus::cli {
@@ -13,11 +14,11 @@ void add_lora(CLI::App& app) {
     std::string model, adapter, out;
   };
   auto o = std::make_shared<Opts>();
-  merge->add_option("--model", o->model, "base checkpoint directory")->required();
+  merge->add_option("--model", o->model, "base checkpoint directory or org/name[@rev]")->required();
   merge->add_option("--lora", o->adapter, "adapter directory (adapter_config.json, adapter_model.safetensors)")->required();
   merge->add_option("--out", o->out, "new checkpoint directory")->required();
   merge->callback([o] {
-    size_t layers = tasks::merge_lora_checkpoint(o->model, o->adapter, o->out);
+    size_t layers = tasks::merge_lora_checkpoint(hub::resolve_model(o->model), o->adapter, o->out);
     std::fprintf(stderr, "merged %zu LoRA layers into %s\n", layers, o->out.c_str());
   });
 }

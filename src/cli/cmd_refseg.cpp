@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "cli/detect_args.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
@@ -19,7 +20,7 @@ void add_refseg(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "clipseg checkpoint directory")->required();
+  cmd->add_option("--model", o->model, "clipseg checkpoint directory or org/name[@rev]")->required();
   cmd->add_option("--image", o->image, "image file")->required();
   cmd->add_option("--text", o->text, "what to segment, e.g. \"a banana\"")->required();
   cmd->add_option("--threshold", o->threshold, "mask where sigmoid(logit) > this, in (0, 1) (default 0.5)");
@@ -28,7 +29,7 @@ void add_refseg(CLI::App& app) {
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
     image::Image img = image::load_image(o->image);
-    auto seg = tasks::ReferringSegmenter::open(o->model);
+    auto seg = tasks::ReferringSegmenter::open(hub::resolve_model(o->model));
     auto res = seg->segment(img, o->text, o->threshold);
     print_warnings(res.warnings);
     if (!o->logits_out.empty()) nn::save_safetensors(o->logits_out, {{"logits", res.logits}});

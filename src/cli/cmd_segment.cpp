@@ -104,7 +104,7 @@ void add_segment(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--model", o->model,
-                  "SAM checkpoint: a Hugging Face directory, or Meta's original .pth file (default: the world SAM)");
+                  "SAM checkpoint: a Hugging Face directory or org/name[@rev], or Meta's original .pth file (default: the world SAM)");
   cmd->add_option("--image", o->image, "image file (JPEG, PNG, WebP; up to 40 megapixels)")->required();
   cmd->add_option("--point", o->points,
                   "X,Y[,LABEL] prompt point, LABEL 1 = foreground (default) or 0 = background; repeatable")
@@ -134,7 +134,7 @@ void add_segment(CLI::App& app) {
     image::DecodeLimits limits;
     limits.max_pixels = seg::kMaxSegmentPixels;
     image::Image img = image::load_image(o->image, limits);
-    auto segmenter = seg::Segmenter::open(o->model.empty() ? default_model("sam") : o->model, 1);
+    auto segmenter = seg::Segmenter::open(model_or_default(o->model, "sam"), 1);
 
     std::vector<seg::MaskRecord> masks;
     seg::Prompt shown;

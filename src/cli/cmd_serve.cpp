@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_models.h"
+#include "hub/pull.h"
 #include "server/server.h"
 #include "util/error.h"
 
@@ -31,7 +32,7 @@ void add_serve(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--model", o->models,
-                  "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth) served as NAME "
+                  "NAME=DIR (repeatable): a checkpoint directory (or SAM .pth, or a hub org/name[@rev]) served as NAME "
                   "(default: the world models, as world-clip, world-llava, world-sam and world-owl)");
   cmd->add_option("--lora", o->loras,
                   "NAME=DIR (repeatable): fold the PEFT LoRA adapter in DIR into chat model NAME at load "
@@ -65,6 +66,7 @@ void add_serve(CLI::App& app) {
       }
     };
     parse(o->models, "--model", o->s.models);
+    for (auto& entry : o->s.models) entry.second = hub::resolve_model(entry.second);
     parse(o->loras, "--lora", o->s.loras);
     if (o->s.max_queue < 1) fail("--max-queue must be at least 1");
     o->s.memory_budget_bytes = static_cast<size_t>(o->budget_gb * (1u << 30));

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "io/json_file.h"
 #include "text/chat_template.h"
 #include "util/error.h"
@@ -16,7 +17,7 @@ void add_template(CLI::App& app) {
     bool no_generation_prompt = false, json = false, list = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "checkpoint directory (its chat_template.jinja or tokenizer_config.json)");
+  cmd->add_option("--model", o->model, "checkpoint directory or org/name[@rev] (its chat_template.jinja or tokenizer_config.json)");
   cmd->add_option("--chat-template", o->chat_template, "a built-in template name or a .jinja file (overrides the model's)");
   cmd->add_option("--messages", o->messages,
                   "JSON file: a list of {\"role\", \"content\"} messages, or an object with \"messages\" and more "
@@ -42,7 +43,7 @@ void add_template(CLI::App& app) {
     } else {
       fail("{}: expected a list of messages or an object with \"messages\"", o->messages);
     }
-    auto tmpl = text::ChatTemplate::for_model(o->model, o->chat_template);
+    auto tmpl = text::ChatTemplate::for_model(hub::resolve_model(o->model), o->chat_template);
     std::string prompt = tmpl.render(messages, !o->no_generation_prompt, extra);
     if (o->json) return print_json({{"prompt", prompt}});
     std::fwrite(prompt.data(), 1, prompt.size(), stdout);

@@ -1,4 +1,5 @@
 #include "cli/commands.h"
+#include "hub/pull.h"
 #include "text/tokenizer.h"
 
 namespace argus::cli {
@@ -10,13 +11,13 @@ void add_tokenize(CLI::App& app) {
     bool no_special = false, json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "checkpoint directory, tokenizer.json, tokenizer.model or CLIP .txt.gz vocabulary")
+  cmd->add_option("--model", o->model, "checkpoint directory or org/name[@rev], tokenizer.json, tokenizer.model or CLIP .txt.gz vocabulary")
       ->required();
   cmd->add_flag("--no-special", o->no_special, "do not add the BOS/EOS tokens the tokenizer adds by default");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->add_option("text", o->text, "text to tokenize")->required();
   cmd->callback([o] {
-    auto tok = text::load_tokenizer(o->model);
+    auto tok = text::load_tokenizer(hub::resolve_model(o->model));
     auto ids = tok->encode(o->text, !o->no_special);
     auto tokens = tok->tokens(ids);
     if (o->json) return print_json({{"ids", ids}, {"tokens", tokens}});

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "hub/pull.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -28,6 +29,10 @@ std::string default_model(const std::string& name) {
          "$ARGUS_MODELS/{}); pass --model DIR",
          name, name, name);
   return (fs::path(dir) / name).string();
+}
+
+std::string model_or_default(const std::string& spec, const std::string& name) {
+  return spec.empty() ? default_model(name) : hub::resolve_model(spec);
 }
 
 }  // namespace argus::cli

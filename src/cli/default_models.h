@@ -12,4 +12,9 @@ std::string default_models_dir();
 // when it is missing.
 std::string default_model(const std::string& name);
 
+// A --model/--detector/--segmenter value as a path: a local file or directory as given,
+// else an org/name[@revision] from the Hugging Face cache or pulled into it
+// (hub::resolve_model); the default model `name` when `spec` is empty.
+std::string model_or_default(const std::string& spec, const std::string& name);
+
 }  // namespace argus::cli

@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   argus::cli::add_serve(app);
   argus::cli::add_world(app);
   argus::cli::add_lora(app);
+  argus::cli::add_pull(app);
+  argus::cli::add_models(app);
   argus::cli::set_command_line(argc, argv);
   try {
     app.parse(argc, argv);

@@ -8,8 +8,18 @@
 
 namespace argus {
 
-Progress::Progress(std::string what, int64_t total)
-    : what_(std::move(what)), total_(total), tty_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
+Progress::Progress(std::string what, int64_t total, Unit unit)
+    : what_(std::move(what)), total_(total), unit_(unit), tty_(isatty(STDERR_FILENO)), start_(std::chrono::steady_clock::now()) {
   last_draw_ = start_;
 }
 
@@ -29,8 +39,10 @@ void Progress::draw(bool force) {
   double eta = rate > 0 && total_ > done_ ? (total_ - done_) / rate : 0;
   int width = 24, filled = total_ > 0 ? static_cast<int>(width * done_ / total_) : 0;
   std::string bar = std::string(filled, '#') + std::string(width - filled, '.');
-  std::string line = fmt::format("{} [{}] {}/{} {:.1f}/s ETA {:.0f}s {}", what_, bar, done_, total_, rate, eta,
-                                 note_.substr(0, 40));
+  std::string counts = unit_ == Unit::bytes
+                           ? fmt::format("{}/{} {}/s", human_bytes(done_), human_bytes(total_), human_bytes(rate))
+                           : fmt::format("{}/{} {:.1f}/s", done_, total_, rate);
+  std::string line = fmt::format("{} [{}] {} ETA {:.0f}s {}", what_, bar, counts, eta, note_.substr(0, 40));
   if (tty_)
     std::fprintf(stderr, "\r\033[K%s", line.c_str());
   else
