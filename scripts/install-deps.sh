@@ -11,6 +11,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # the sanitizer build's CMake picks LLVM's binutils (llvm-ar, llvm-ranlib, ...) and ld.lld when present
+  llvm lld
   libtorch-dev libopenblas0-openmp libdnnl-dev libgloo-dev
   # dnnl-config.cmake requires OpenCL (a Recommends of libdnnl-dev only)
   ocl-icd-opencl-dev
