@@ -25,6 +25,7 @@ Recommends do not count: install-deps.sh installs with --no-install-recommends.
 """
 import argparse
 import ast
+import functools
 import importlib.util
 import json
 import os
@@ -241,7 +242,7 @@ def linked(build):
             continue
         out = words[words.index("-o") + 1]
         compiler = next((w for w in words if shutil.which(w) and "ccache" not in w and "cmake" not in w), "c++")
-        search = [w[2:] for w in words if w.startswith("-L")]
+        search = tuple(w[2:] for w in words if w.startswith("-L"))
         for w in words:
             if w.startswith("/") and re.search(r"\.(a|so)(\.\d+)*$", w):
                 yield w, f"linked into {out} in {build.name}"
@@ -251,6 +252,7 @@ def linked(build):
                     yield lib, f"linked into {out} as {w} in {build.name}"
 
 
+@functools.lru_cache(maxsize=None)
 def resolve_l(name, search, compiler):
     for d in search:
         for ext in (".so", ".a"):
