@@ -259,6 +259,16 @@ SpmModel SpmModel::from_bytes(std::string_view bytes, const std::string& what) {
   return m;
 }
 
+SpmModel SpmModel::from_pieces(std::vector<Piece> pieces, const TrainerSpec& trainer,
+                               const NormalizerSpec& normalizer, const std::string& what) {
+  SpmModel m;
+  m.pieces_ = std::move(pieces);
+  m.trainer_ = trainer;
+  m.normalizer_ = normalizer;
+  m.init(what);
+  return m;
+}
+
 void SpmModel::init(const std::string& what) {
   if (pieces_.empty()) bad(what, "no pieces");
   for (size_t i = 0; i < pieces_.size(); ++i) {

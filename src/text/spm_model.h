@@ -58,6 +58,10 @@ class SpmModel {
   // `what` names the source in error messages (usually the file path).
   static SpmModel from_bytes(std::string_view bytes, const std::string& what = "SentencePiece model");
   static SpmModel from_file(const std::string& path);
+  // A model from its parts, as formats other than the protobuf carry them (GGUF files
+  // list the pieces, scores and types as arrays).
+  static SpmModel from_pieces(std::vector<Piece> pieces, const TrainerSpec& trainer, const NormalizerSpec& normalizer,
+                              const std::string& what);
 
   // Normalises and segments `text` exactly as SentencePieceProcessor::Encode does.
   std::vector<int> encode(std::string_view text) const { return encode(text, normalizer_.add_dummy_prefix); }

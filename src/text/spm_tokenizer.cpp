@@ -28,9 +28,14 @@ SpmTokenizer::~SpmTokenizer() = default;
 std::unique_ptr<SpmTokenizer> SpmTokenizer::from_file(const std::string& path, const TokenizerConfig& cfg) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) fail("cannot open {}: no such file", path);
+  return from_model(SpmModel::from_file(path), cfg, path);  // "<path>: not a SentencePiece model (...)"
+}
+
+std::unique_ptr<SpmTokenizer> SpmTokenizer::from_model(SpmModel model, const TokenizerConfig& cfg,
+                                                       const std::string& path) {
   std::unique_ptr<SpmTokenizer> t(new SpmTokenizer);
   t->path_ = path;
-  t->sp_ = std::make_unique<SpmModel>(SpmModel::from_file(path));  // "<path>: not a SentencePiece model (...)"
+  t->sp_ = std::make_unique<SpmModel>(std::move(model));
   const SpmModel& sp = *t->sp_;
   auto resolve = [&](const std::string& tok, int def, const char* role) -> int64_t {
     if (tok.empty()) return def;

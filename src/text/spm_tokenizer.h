@@ -19,6 +19,8 @@ namespace argus::text {
 class SpmTokenizer : public Tokenizer {
  public:
   static std::unique_ptr<SpmTokenizer> from_file(const std::string& model_path, const TokenizerConfig& cfg = {});
+  // `what` names the source in errors (a path).
+  static std::unique_ptr<SpmTokenizer> from_model(SpmModel model, const TokenizerConfig& cfg, const std::string& what);
   ~SpmTokenizer() override;
 
   std::vector<int64_t> encode(const std::string& text, bool add_special = true) const override;
