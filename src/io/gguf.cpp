@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 
@@ -203,6 +204,12 @@ GgufHeader parse_gguf(const uint8_t* bytes, size_t size) {
     t.data = bytes + h.data_start + t.offset;
   }
   return h;
+}
+
+bool is_gguf_file(const std::string& path) {
+  std::error_code ec;
+  return path.size() > 5 && path.compare(path.size() - 5, 5, ".gguf") == 0 &&
+         std::filesystem::is_regular_file(path, ec);
 }
 
 std::shared_ptr<GgufFile> GgufFile::open(const std::string& path) {

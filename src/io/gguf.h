@@ -46,6 +46,10 @@ struct GgufHeader {
 // Throws argus::Error with a message naming the problem.
 GgufHeader parse_gguf(const uint8_t* bytes, size_t size);
 
+// A regular file whose name ends in ".gguf" (how commands tell a GGUF model from a
+// checkpoint directory).
+bool is_gguf_file(const std::string& path);
+
 class GgufFile {
  public:
   static std::shared_ptr<GgufFile> open(const std::string& path);

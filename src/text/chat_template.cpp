@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/gguf.h"
 #include "io/json_file.h"
 #include "text/jinja/builtin_chat_templates.h"
 #include "text/jinja/template.h"
@@ -60,7 +61,37 @@ ChatTemplate ChatTemplate::from_source(std::string source, std::string bos_token
   return t;
 }
 
+namespace {
+
+// A GGUF file's template (tokenizer.chat_template) and the strings of its BOS/EOS ids.
+ChatTemplate gguf_template(const std::string& path, const std::string& override_) {
+  auto f = io::GgufFile::open(path);
+  auto token = [&](const char* key) -> std::string {
+    const auto& m = f->metadata();
+    auto id = m.find(std::string("tokenizer.ggml.") + key);
+    auto tokens = m.find("tokenizer.ggml.tokens");
+    if (id == m.end() || tokens == m.end() || !id->is_number_unsigned() || !tokens->is_array() ||
+        id->get<uint64_t>() >= tokens->size() || !(*tokens)[id->get<size_t>()].is_string())
+      return "";
+    return (*tokens)[id->get<size_t>()].get<std::string>();
+  };
+  const std::string bos = token("bos_token_id"), eos = token("eos_token_id");
+  if (!override_.empty()) {
+    if (const auto* b = jinja::find_builtin_chat_template(override_)) return ChatTemplate::from_source(b->source, bos, eos);
+    if (fs::is_regular_file(override_)) return ChatTemplate::from_source(read_text_file(override_), bos, eos);
+    fail("chat template '{}' is neither a built-in ({}) nor a file", override_, builtin_list());
+  }
+  if (!f->has_meta("tokenizer.chat_template"))
+    fail("{} has no chat template (no tokenizer.chat_template in its metadata); pass --chat-template with one of {} "
+         "or a .jinja file",
+         path, builtin_list());
+  return ChatTemplate::from_source(f->meta_string("tokenizer.chat_template"), bos, eos);
+}
+
+}  // namespace
+
 ChatTemplate ChatTemplate::for_model(const std::string& model_dir, const std::string& override_) {
+  if (io::is_gguf_file(model_dir)) return gguf_template(model_dir, override_);
   // A tokenizer.json / tokenizer.model path stands for the directory it is in.
   fs::path dir = model_dir;
   if (!model_dir.empty() && !fs::exists(dir)) fail("{}: no such model directory or file", model_dir);

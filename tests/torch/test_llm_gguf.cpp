@@ -7,12 +7,14 @@
 #include <cmath>
 #include <fstream>
 
+#include "cli_runner.h"
 #include "io/gguf.h"
 #include "llm_helpers.h"
 #include "models/llama/llama_gguf.h"
 #include "parity.h"
 #include "tasks/generate/generate.h"
 #include "util/error.h"
+#include "text/spm_model.h"
 #include "../common/gguf_writer.h"
 #include "../common/temp_dir.h"
 
@@ -68,7 +70,8 @@ std::string gguf_name(const std::string& hf) {
   return hf;
 }
 
-std::string convert_fixture(const std::string& family, Storage storage, const std::string& dir) {
+std::string convert_fixture(const std::string& family, Storage storage, const std::string& dir,
+                            const std::function<void(GgufWriter&)>& extra = {}) {
   nlohmann::json cfg = test::fixture_config(family);
   const std::string arch = family == "qwen2" ? "qwen2" : "llama";
   const int64_t heads = cfg["num_attention_heads"], kv = cfg["num_key_value_heads"], head_dim = cfg["head_dim"].is_null()
@@ -91,6 +94,7 @@ std::string convert_fixture(const std::string& family, Storage storage, const st
   if (cfg.value("model_type", "") == "mistral") w.kv_u32(arch + ".attention.sliding_window", cfg["sliding_window"]);
   if (cfg["bos_token_id"].is_number()) w.kv_u32("tokenizer.ggml.bos_token_id", cfg["bos_token_id"]);
   if (cfg["eos_token_id"].is_number()) w.kv_u32("tokenizer.ggml.eos_token_id", cfg["eos_token_id"]);
+  if (extra) extra(w);
   const bool tied = cfg.value("tie_word_embeddings", false);
   for (auto& [name, t0] : test::fixture_weights(family)) {
     if (tied && name == "lm_head.weight") continue;
@@ -217,4 +221,96 @@ TEST(LlmGguf, UnsupportedVariantsAndStrayTensorsAreNamed) {
   GgufWriter missing = base();  // one tensor only: the model's other parameters are missing
   EXPECT_NE(error_of([&] { load_llama_gguf(*write("missing.gguf", missing)); }).find("missing.gguf"),
             std::string::npos);
+}
+
+namespace {
+
+const char* kTemplate =
+    "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}{% if add_generation_prompt %}"
+    "assistant:{% endif %}";
+
+// The llama fixture with the SentencePiece fixture's vocabulary (both 1000 tokens) and a
+// chat template: once as a GGUF file, once as a transformers directory.
+struct ChatPair {
+  std::string gguf, dir;
+};
+
+ChatPair chat_pair() {
+  namespace fs = std::filesystem;
+  const std::string tmp = test::fresh_temp_dir("gguf_chat");
+  const std::string spm = test::fixture("tokenizers/spm/tokenizer.model");
+  ChatPair p;
+  p.gguf = convert_fixture("llama", Storage::F32, tmp, [&](GgufWriter& w) {
+    auto sp = text::SpmModel::from_file(spm);
+    std::vector<std::string> tokens;
+    std::string scores, types;
+    GgufWriter::put<uint32_t>(scores, GgufWriter::F32);
+    GgufWriter::put<uint64_t>(scores, static_cast<uint64_t>(sp.size()));
+    GgufWriter::put<uint32_t>(types, GgufWriter::I32);
+    GgufWriter::put<uint64_t>(types, static_cast<uint64_t>(sp.size()));
+    for (int i = 0; i < sp.size(); ++i) {
+      tokens.push_back(sp.piece(i).text);
+      GgufWriter::put<float>(scores, sp.piece(i).score);
+      GgufWriter::put<int32_t>(types, static_cast<int32_t>(sp.piece(i).type));
+    }
+    w.kv_string("tokenizer.ggml.model", "llama");
+    w.kv_strings("tokenizer.ggml.tokens", tokens);
+    w.kv_raw("tokenizer.ggml.scores", GgufWriter::ARRAY, scores);
+    w.kv_raw("tokenizer.ggml.token_type", GgufWriter::ARRAY, types);
+    w.kv_string("tokenizer.chat_template", kTemplate);
+  });
+  p.dir = tmp + "/hf";
+  fs::create_directories(p.dir);
+  fs::copy_file(test::fixture("llama/config.json"), p.dir + "/config.json");
+  fs::copy_file(test::fixture("llama/model.safetensors"), p.dir + "/model.safetensors");
+  fs::copy_file(spm, p.dir + "/tokenizer.model");
+  std::ofstream(p.dir + "/tokenizer_config.json") << nlohmann::json{{"chat_template", kTemplate}}.dump();
+  return p;
+}
+
+}  // namespace
+
+TEST(CliGguf, GenerateTemplateAndChatAnswerAsTheSameCheckpointDirectory) {
+  ChatPair p = chat_pair();
+  auto gen = [](const std::string& model) {
+    return test::run_cli(
+        {"generate", "--model", model, "--prompt-ids", "1,264,296,926", "--max-tokens", "8", "--greedy", "--json"});
+  };
+  auto a = gen(p.gguf), b = gen(p.dir);
+  ASSERT_EQ(a.rc, 0) << a.err;
+  ASSERT_EQ(b.rc, 0) << b.err;
+  EXPECT_EQ(a.json()["ids"], b.json()["ids"]);
+  EXPECT_EQ(a.json()["text"], b.json()["text"]);  // decoded by each one's tokenizer
+  EXPECT_FALSE(a.json()["text"].get<std::string>().empty());
+
+  const std::string messages = test::fresh_temp_dir("gguf_msgs") + "/m.json";
+  std::ofstream(messages) << R"([{"role":"user","content":"hi"}])";
+  auto ta = test::run_cli({"template", "--model", p.gguf, "--messages", messages});
+  ASSERT_EQ(ta.rc, 0) << ta.err;
+  EXPECT_EQ(ta.out, "user: hi\nassistant:");
+
+  const std::string line = "what is this?\n";
+  auto ca = test::run_cli_input({"chat", "--model", p.gguf, "--max-tokens", "6", "--greedy"}, &line);
+  auto cb = test::run_cli_input({"chat", "--model", p.dir, "--max-tokens", "6", "--greedy"}, &line);
+  ASSERT_EQ(ca.rc, 0) << ca.err;
+  EXPECT_EQ(ca.out, cb.out);
+  EXPECT_FALSE(ca.out.empty());
+}
+
+TEST(CliGguf, AGgufWithoutTemplateOrTokenizerSaysWhatIsMissing) {
+  const std::string tmp = test::fresh_temp_dir("gguf_bare");
+  const std::string bare = convert_fixture("llama", Storage::F32, tmp);
+  const std::string messages = tmp + "/m.json";
+  std::ofstream(messages) << R"([{"role":"user","content":"hi"}])";
+  auto t = test::run_cli({"template", "--model", bare, "--messages", messages});
+  EXPECT_CLEAN_ERROR(t, "no tokenizer.chat_template in its metadata");
+  const std::string line = "hello\n";
+  auto c = test::run_cli_input({"chat", "--model", bare, "--chat-template", "chatml", "--max-tokens", "2"}, &line);
+  EXPECT_CLEAN_ERROR(c, "needs a tokenizer");
+  auto l = test::run_cli({"generate", "--model", bare, "--lora", tmp, "--prompt-ids", "1,2", "--max-tokens", "2"});
+  EXPECT_CLEAN_ERROR(l, "LoRA adapters on GGUF models are not supported");
+  // Token ids work without a tokenizer, as for a bare checkpoint directory.
+  auto ids = test::run_cli({"generate", "--model", bare, "--prompt-ids", "1,5,9", "--max-tokens", "3", "--json"});
+  ASSERT_EQ(ids.rc, 0) << ids.err;
+  EXPECT_EQ(ids.json()["ids"].size(), 3u);
 }

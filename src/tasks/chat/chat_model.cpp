@@ -4,6 +4,7 @@
 
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
+#include "io/gguf.h"
 #include "models/llava/llava_image.h"
 #include "models/llava/llava_load.h"
 #include "nn/lora.h"
@@ -39,6 +40,7 @@ at::ScalarType weight_dtype(const io::Checkpoint& ck, const std::string& dtype) 
 }  // namespace
 
 std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::string& dtype, const std::string& lora) {
+  if (io::is_gguf_file(dir)) return open_gguf(dir, dtype, lora);
   auto ck = io::Checkpoint::open(dir);
   engine::ModelKind kind = engine::model_kind(ck);
   const at::ScalarType wd = weight_dtype(ck, dtype);

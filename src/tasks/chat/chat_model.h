@@ -34,6 +34,8 @@ class ChatModel {
   // 16-bit checkpoint needs about its own size in memory, not twice that.
   // `lora`: a PEFT LoRA adapter directory (nn/lora.h) folded into the weights at load,
   // so it costs nothing per token.
+  // `dir` may also be a llama.cpp .gguf file (llama / qwen2 architectures, with the
+  // tokenizer its metadata carries): see chat_model_gguf.cpp.
   static std::unique_ptr<ChatModel> open(const std::string& dir, const std::string& dtype = "auto",
                                          const std::string& lora = "");
 
@@ -69,6 +71,8 @@ class ChatModel {
 
  private:
   ChatModel() = default;
+  static std::unique_ptr<ChatModel> open_gguf(const std::string& path, const std::string& dtype,
+                                              const std::string& lora);
   std::string dir_, model_type_;
   models::llama::LlamaForCausalLM lm_{nullptr};
   models::llava::LlavaForConditionalGeneration llava_{nullptr};
