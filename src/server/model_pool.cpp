@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "io/checkpoint.h"
+#include "io/gguf.h"
 #include "models/open_clip/open_clip_load.h"
 #include "models/sam/sam_meta_checkpoint.h"
 #include "server/api_error.h"
@@ -54,6 +55,10 @@ ModelPool::ModelPool(const std::map<std::string, std::string>& models, size_t bu
     if (models::sam::is_torch_checkpoint_path(dir)) {
       e->info.family = engine::family_name(engine::Family::Sam);
       e->info.role = Role::Segment;
+      e->bytes = file_bytes(dir);
+    } else if (io::is_gguf_file(dir)) {  // a llama.cpp decoder file
+      e->info.family = engine::family_name(engine::Family::Llama);
+      e->info.role = Role::Chat;
       e->bytes = file_bytes(dir);
     } else if (models::open_clip::is_open_clip_dir(dir)) {  // its weights may be a .bin or .pt
       e->info.family = engine::family_name(engine::Family::OpenClip);

@@ -12,6 +12,7 @@
 #include "llm_helpers.h"
 #include "models/llama/llama_gguf.h"
 #include "parity.h"
+#include "server_fixture.h"
 #include "tasks/generate/generate.h"
 #include "util/error.h"
 #include "text/spm_model.h"
@@ -313,4 +314,30 @@ TEST(CliGguf, AGgufWithoutTemplateOrTokenizerSaysWhatIsMissing) {
   auto ids = test::run_cli({"generate", "--model", bare, "--prompt-ids", "1,5,9", "--max-tokens", "3", "--json"});
   ASSERT_EQ(ids.rc, 0) << ids.err;
   EXPECT_EQ(ids.json()["ids"].size(), 3u);
+}
+
+TEST(ServerGguf, ChatCompletionsFromAGgufFileAnswerAsTheDirectory) {
+  ChatPair p = chat_pair();
+  server::ServerOptions o;
+  o.port = 0;
+  o.models = {{"gguf", p.gguf}, {"dir", p.dir}};
+  o.max_tokens = 16;
+  test::TestServer srv(o);
+  auto cli = srv.client();
+  auto ask = [&](const std::string& model) {
+    nlohmann::json body = {{"model", model},
+                           {"messages", {{{"role", "user"}, {"content", "what is this?"}}}},
+                           {"temperature", 0},
+                           {"max_tokens", 6}};
+    auto r = cli.Post("/v1/chat/completions", body.dump(), "application/json");
+    EXPECT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << r->body;
+    return nlohmann::json::parse(r->body);
+  };
+  auto a = ask("gguf"), b = ask("dir");
+  EXPECT_EQ(a["choices"][0]["message"]["content"], b["choices"][0]["message"]["content"]);
+  EXPECT_EQ(a["usage"], b["usage"]);
+  auto models = cli.Get("/v1/models");
+  ASSERT_TRUE(models);
+  EXPECT_NE(models->body.find("\"gguf\""), std::string::npos);
 }
