@@ -6,6 +6,7 @@
 
 #include "io/gguf.h"
 #include "util/error.h"
+#include "../common/error_of.h"
 #include "../common/gguf_writer.h"
 #include "../common/temp_dir.h"
 
@@ -350,14 +351,7 @@ TEST(Gguf, FileLookupsNameTheKeyAndTheFile) {
   EXPECT_EQ(f->meta_uint("llama.block_count"), 2u);
   EXPECT_EQ(f->meta_number("llama.rope.freq_base"), 10000.0);
   EXPECT_EQ(f->at("token_embd.weight").numel(), 12);
-  auto msg = [&](auto fn) {
-    try {
-      fn();
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string();
-  };
+  auto msg = [](auto fn) { return argus::test::error_of(fn); };
   EXPECT_NE(msg([&] { f->meta_string("llama.context_length"); }).find("\"llama.context_length\" is missing"),
             std::string::npos);
   EXPECT_NE(msg([&] { f->meta_uint("general.architecture"); }).find("not a non-negative integer"), std::string::npos);

@@ -11,10 +11,12 @@
 #include "text/gguf_tokenizer.h"
 #include "text/spm_model.h"
 #include "util/error.h"
+#include "../common/error_of.h"
 #include "../common/gguf_writer.h"
 #include "../common/temp_dir.h"
 
 using namespace argus;
+using argus::test::error_of;
 using argus::test::GgufWriter;
 
 namespace {
@@ -123,15 +125,6 @@ TEST(GgufTokenizer, ByteLevelVocabularyGivesTheReferenceIds) {
   EXPECT_EQ(tok->encode("a<image>b").size(), 3u);  // the control token is never split
   EXPECT_TRUE(tok->is_special(1500));
   EXPECT_EQ(tok->eos_id(), 0);
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(GgufTokenizer, UnknownKindsAndInconsistentArraysAreNamed) {

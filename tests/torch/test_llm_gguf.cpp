@@ -16,11 +16,13 @@
 #include "tasks/generate/generate.h"
 #include "util/error.h"
 #include "text/spm_model.h"
+#include "../common/error_of.h"
 #include "../common/gguf_writer.h"
 #include "../common/temp_dir.h"
 
 using namespace argus;
 using namespace argus::models::llama;
+using argus::test::error_of;
 using argus::test::GgufWriter;
 
 namespace {
@@ -165,15 +167,6 @@ void check_family(const std::string& family) {
   LlamaLoadOptions bf16;
   bf16.dtype = at::kBFloat16;
   EXPECT_EQ(load_llama_gguf(*f32, bf16)->cfg.hidden_size, m->cfg.hidden_size);
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace
