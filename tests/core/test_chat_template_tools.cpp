@@ -60,6 +60,11 @@ TEST(ChatTemplateTools, MistralV03BuiltinIsTheRealTemplate) {
   EXPECT_EQ(render(builtin("mistral-v0.3", "<s>", "</s>")), read("mistral-v0.3.expected.txt"));
 }
 
+TEST(ChatTemplateTools, BuiltinToolTemplatesAreTheStoredOnes) {
+  EXPECT_EQ(ChatTemplate::for_model("", "qwen2.5").source(), read("qwen2.5-instruct.jinja"));
+  EXPECT_EQ(ChatTemplate::for_model("", "hermes3-tools").source(), read("hermes-3-tool-use.jinja"));
+}
+
 TEST(ChatTemplateTools, SchemaKeysKeepTheCallersOrder) {
   // "type" before "properties", "location" before "unit": sorted keys would swap the first.
   std::string prompt = render(from_file("qwen2.5-instruct.jinja"));
