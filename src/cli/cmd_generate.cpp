@@ -26,6 +26,9 @@ void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s) {
   cmd->add_option("--dtype", s.dtype,
                   "decoder weights: auto (bfloat16 for a 16-bit checkpoint, else float32), float32 or bfloat16")
       ->check(CLI::IsMember({"auto", "float32", "bfloat16"}));
+  cmd->add_option("--json-schema", s.json_schema_file,
+                  "constrain the output to JSON valid against this JSON Schema file (see README)")
+      ->check(CLI::ExistingFile);
 }
 
 namespace {

@@ -5,7 +5,9 @@
 
 #include <fmt/format.h>
 
+#include "server/chat_tools.h"
 #include "server/routes.h"
+#include "server/structured_output.h"
 #include "tasks/chat/chat_completion.h"
 #include "tasks/chat/generation_settings.h"
 #include "util/base64.h"
@@ -73,8 +75,14 @@ void check_prompt_length(const Context& ctx, int64_t n) {
                 "messages");
 }
 
-// OpenAI finish reasons: an interrupted (timed out) answer counts as "length".
-std::string finish_reason(const tasks::ChatReply& r) { return r.finish_reason == "stop" ? "stop" : "length"; }
+// OpenAI finish reasons: an interrupted (timed out) answer counts as "length"; an answer
+// that ended in tool calls is "tool_calls". argus adds "grammar": constrained decoding
+// reached a point where no token of the vocabulary can continue the output validly.
+std::string finish_reason(const tasks::ChatReply& r, bool called_tools = false) {
+  if (called_tools && r.finish_reason == "stop") return "tool_calls";
+  if (r.finish_reason == "grammar") return "grammar";
+  return r.finish_reason == "stop" ? "stop" : "length";
+}
 
 nlohmann::json usage(const tasks::ChatReply& r) {
   return {{"prompt_tokens", r.prompt_tokens},
@@ -84,7 +92,7 @@ nlohmann::json usage(const tasks::ChatReply& r) {
 
 // OpenAI messages -> the chat template's messages, with the images decoded and encoded.
 struct ChatInput {
-  nlohmann::json messages = nlohmann::json::array();
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   std::vector<at::Tensor> features;
 };
 
@@ -93,16 +101,26 @@ ChatInput chat_input(Context& ctx, const nlohmann::json& body, tasks::ChatModel&
   if (it == body.end()) bad_request("Missing required parameter: 'messages'", "messages");
   if (!it->is_array() || it->empty()) bad_request("'messages' must be a non-empty array", "messages");
   ChatInput in;
+  std::vector<std::string> call_ids;  // of the assistant's tool calls so far
   for (size_t i = 0; i < it->size(); ++i) {
     const auto& m = (*it)[i];
     const std::string where = fmt::format("messages[{}]", i);
     if (!m.is_object()) bad_request(where + " must be an object", where);
     std::string role = req_string(m, "role");
-    if (role != "system" && role != "user" && role != "assistant" && role != "developer")
-      bad_request(fmt::format("{}.role \"{}\" is not supported (system, developer, user, assistant)", where, role),
-                  where + ".role");
+    if (role != "system" && role != "user" && role != "assistant" && role != "developer" && role != "tool")
+      bad_request(
+          fmt::format("{}.role \"{}\" is not supported (system, developer, user, assistant, tool)", where, role),
+          where + ".role");
     if (role == "developer") role = "system";
     auto c = m.find("content");
+    // An assistant message that only calls tools has no content (OpenAI sends null).
+    const bool only_calls = role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null();
+    if ((c == m.end() || c->is_null()) && only_calls) {
+      nlohmann::ordered_json msg = {{"role", role}};
+      add_tool_fields(m, where, msg, call_ids);
+      in.messages.push_back(std::move(msg));
+      continue;
+    }
     if (c == m.end() || c->is_null()) bad_request(where + ".content is required", where + ".content");
     std::string text;
     nlohmann::json parts = nlohmann::json::array();
@@ -137,7 +155,11 @@ ChatInput chat_input(Context& ctx, const nlohmann::json& body, tasks::ChatModel&
       bad_request(where + ".content must be a string or an array of parts", where + ".content");
     }
     // Text-only templates expect string content; multimodal ones iterate typed parts.
-    in.messages.push_back({{"role", role}, {"content", model.has_vision() ? parts : nlohmann::json(text)}});
+    // Tool results are strings in every tool template.
+    nlohmann::ordered_json msg = {
+        {"role", role}, {"content", model.has_vision() && role != "tool" ? nlohmann::ordered_json(parts) : nlohmann::ordered_json(text)}};
+    add_tool_fields(m, where, msg, call_ids);
+    in.messages.push_back(std::move(msg));
   }
   if (in.messages.back()["role"] == "assistant") bad_request("the last message must not be the assistant's", "messages");
   return in;
@@ -227,16 +249,30 @@ struct Prepared {
   ChatJob job;
   std::vector<int64_t> ids;
   std::vector<at::Tensor> features;
+  ToolRequest tools;
 };
 
-std::shared_ptr<Prepared> prepare_chat(Context& ctx, const nlohmann::json& body) {
+// `ordered`: the same body parsed with its keys in the client's order, which the tools'
+// schemas keep in the prompt (Python's dicts do, so the reference templates print them so).
+std::shared_ptr<Prepared> prepare_chat(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
   auto p = std::make_shared<Prepared>();
   p->deadline = ctx.deadline();
   p->lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, p->deadline);
-  p->job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "response_format"}, p->lease);
+  p->job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "parallel_tool_calls", "response_format"}, p->lease);
   const auto& tmpl = template_of(*p->lease, p->job.name);
+  p->tools = tool_request(ordered, tmpl.source(), p->job.name);
+  // Constrained decoding: response_format, or the call tool_choice forces.
+  auto format = response_format_grammar(ordered);
+  auto forced = forced_call_grammar(p->tools);
+  if (format && forced)
+    bad_request("response_format cannot be combined with a tool_choice that forces a call", "response_format");
+  if (format || forced)
+    p->job.opts.make_constraint = as_bad_request([&] { return p->lease->chat->json_constraint(format ? format : forced); });
   ChatInput in = chat_input(ctx, body, *p->lease->chat);
-  p->ids = as_bad_request([&] { return tasks::tokenize_chat(*p->lease->chat, tmpl, in.messages); });
+  // tool_choice "none": the model is not shown the tools and nothing is parsed as a call.
+  nlohmann::ordered_json vars = nlohmann::ordered_json::object();
+  if (p->tools.active()) vars["tools"] = p->tools.tools;
+  p->ids = as_bad_request([&] { return tasks::tokenize_chat(*p->lease->chat, tmpl, in.messages, vars); });
   p->features = std::move(in.features);
   check_prompt_length(ctx, static_cast<int64_t>(p->ids.size()));
   return p;
@@ -274,19 +310,34 @@ nlohmann::json envelope(const std::string& id, const char* object, int64_t creat
 }  // namespace
 
 nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body) {
-  auto p = prepare_chat(ctx, body);
+  return chat_completions(ctx, body, nlohmann::ordered_json(body));
+}
+
+nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
+  auto p = prepare_chat(ctx, body, ordered);
   auto r = run(ctx, *p);
+  std::string content;
+  nlohmann::json calls = reply_tool_calls(p->tools, r.text, content);
+  nlohmann::json message = {{"role", "assistant"}, {"content", content}};
+  if (!calls.empty()) {
+    if (content.empty()) message["content"] = nullptr;  // as OpenAI answers a call without text
+    message["tool_calls"] = calls;
+  }
   return envelope(new_id("chatcmpl"), "chat.completion", now_s(), *p,
                   {{"choices",
                     {{{"index", 0},
-                      {"message", {{"role", "assistant"}, {"content", r.text}}},
+                      {"message", message},
                       {"logprobs", nullptr},
-                      {"finish_reason", finish_reason(r)}}}},
+                      {"finish_reason", finish_reason(r, !calls.empty())}}}},
                    {"usage", usage(r)}});
 }
 
 StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body) {
-  auto p = prepare_chat(ctx, body);
+  return chat_completions_stream(ctx, body, nlohmann::ordered_json(body));
+}
+
+StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
+  auto p = prepare_chat(ctx, body, ordered);
   return [&ctx, p](const Emit& emit) {
     const std::string id = new_id("chatcmpl");
     const int64_t created = now_s();
@@ -296,11 +347,20 @@ StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body) {
           {{"choices", {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}}}}));
     };
     bool gone = !emit(chunk({{"role", "assistant"}, {"content", ""}}, nullptr));
+    // Text that may be turning into a tool call is held back until it is known.
+    ToolCallStream calls(p->tools);
     auto r = run(
-        ctx, *p, [&](const std::string& piece) { gone = gone || !emit(chunk({{"content", piece}}, nullptr)); },
+        ctx, *p,
+        [&](const std::string& piece) {
+          std::string shown = calls.push(piece);
+          if (!shown.empty()) gone = gone || !emit(chunk({{"content", shown}}, nullptr));
+        },
         [&] { return gone; });
     if (gone) return;
-    emit(chunk(nlohmann::json::object(), finish_reason(r)));
+    auto end = calls.finish();
+    if (!end.content.empty()) emit(chunk({{"content", end.content}}, nullptr));
+    for (const auto& delta : tool_call_deltas(end.tool_calls)) emit(chunk(delta, nullptr));
+    emit(chunk(nlohmann::json::object(), finish_reason(r, !end.tool_calls.empty())));
     if (p->job.include_usage)
       emit(sse(envelope(id, "chat.completion.chunk", created, *p,
                         {{"choices", nlohmann::json::array()}, {"usage", usage(r)}})));

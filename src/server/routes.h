@@ -21,6 +21,9 @@ nlohmann::json list_models(Context& ctx);
 bool wants_stream(const nlohmann::json& body);
 nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body);
 StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body);
+// The same with the body also parsed in its key order (the tools' schemas keep it).
+nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered);
+StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered);
 nlohmann::json completions(Context& ctx, const nlohmann::json& body);
 StreamJob completions_stream(Context& ctx, const nlohmann::json& body);
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body);

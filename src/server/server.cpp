@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -124,7 +125,12 @@ struct Server::Impl {
       if (!body.is_object())
         return send_json(res, 400, error_body("the request body must be a JSON object", "invalid_request_error"));
       try {
-        fn(body, res, slot);
+        // A handler may also take the body's text (to parse it again in key order).
+        if constexpr (std::is_invocable_v<Fn, const nlohmann::json&, const std::string&, httplib::Response&,
+                                          decltype(slot)>)
+          fn(body, text, res, slot);
+        else
+          fn(body, res, slot);
       } catch (const ApiError& e) {
         send_json(res, e.status(), e.body());
       } catch (const Error& e) {
@@ -237,9 +243,11 @@ struct Server::Impl {
       send_json(res, 200, list_models(ctx));
     });
 
-    post_json("/v1/chat/completions", [this](const nlohmann::json& body, httplib::Response& res, auto slot) {
-      if (wants_stream(body)) return stream(res, slot, chat_completions_stream(ctx, body));
-      send_json(res, 200, chat_completions(ctx, body));
+    post_json("/v1/chat/completions", [this](const nlohmann::json& body, const std::string& text,
+                                             httplib::Response& res, auto slot) {
+      const auto ordered = nlohmann::ordered_json::parse(text);  // parsed once already: valid
+      if (wants_stream(body)) return stream(res, slot, chat_completions_stream(ctx, body, ordered));
+      send_json(res, 200, chat_completions(ctx, body, ordered));
     });
     post_json("/v1/completions", [this](const nlohmann::json& body, httplib::Response& res, auto slot) {
       if (wants_stream(body)) return stream(res, slot, completions_stream(ctx, body));

@@ -132,6 +132,11 @@ std::string ChatTemplate::render(const nlohmann::json& messages, bool add_genera
 
 std::string ChatTemplate::render(const nlohmann::json& messages, bool add_generation_prompt,
                                  const nlohmann::json& extra_vars) const {
+  return render(nlohmann::ordered_json(messages), add_generation_prompt, nlohmann::ordered_json(extra_vars));
+}
+
+std::string ChatTemplate::render(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                                 const nlohmann::ordered_json& extra_vars) const {
   if (!messages.is_array()) fail("chat messages must be a JSON list of {{\"role\", \"content\"}} objects");
   for (size_t i = 0; i < messages.size(); ++i)
     if (!messages[i].is_object() || !messages[i].contains("role"))
@@ -139,7 +144,7 @@ std::string ChatTemplate::render(const nlohmann::json& messages, bool add_genera
   if (!extra_vars.is_null() && !extra_vars.is_object()) fail("chat template variables must be a JSON object");
   // What transformers' apply_chat_template passes: the special tokens (overridable), tools and
   // documents (None unless given), then the messages and the flag.
-  nlohmann::json vars = {{"bos_token", bos_token_}, {"eos_token", eos_token_}, {"tools", nullptr}, {"documents", nullptr}};
+  nlohmann::ordered_json vars = {{"bos_token", bos_token_}, {"eos_token", eos_token_}, {"tools", nullptr}, {"documents", nullptr}};
   if (extra_vars.is_object())
     for (auto it = extra_vars.begin(); it != extra_vars.end(); ++it) {
       if (it.key() == "messages" || it.key() == "add_generation_prompt")

@@ -41,6 +41,11 @@ class ChatTemplate {
   std::string render(const nlohmann::json& messages, bool add_generation_prompt,
                      const nlohmann::json& extra_vars) const;
   std::string render(const nlohmann::json& messages, bool add_generation_prompt) const;
+  // The same with objects in insertion order, as Python dicts are: what a template prints
+  // with `tojson` (a tool's schema, a call's arguments) keeps the caller's key order.
+  // nlohmann::json sorts keys, so callers that parse request JSON should parse it ordered.
+  std::string render(const nlohmann::ordered_json& messages, bool add_generation_prompt,
+                     const nlohmann::ordered_json& extra_vars) const;
   static std::vector<std::string> builtin_names();
 
   // The Jinja source this template was built from (for `argus template` and debugging).

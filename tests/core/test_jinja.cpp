@@ -192,11 +192,31 @@ TEST(Jinja, SelectAttrAndMap) {
 }
 
 TEST(Jinja, ToJsonMatchesPythonJsonDumps) {
-  // json.dumps separators: ", " and ": " inline, "," + newlines with indent; non-ASCII kept.
+  // json.dumps separators: ", " and ": " inline, "," + newlines with indent; non-ASCII kept
+  // (transformers' tojson passes ensure_ascii=False); keys in insertion order, as Python's
+  // dicts keep them.
   EXPECT_EQ(render("{{ {'b': [1, 2.5, 'x\"y'], 'a': none, 'c': 'é'} | tojson }}"),
-            "{\"a\": null, \"b\": [1, 2.5, \"x\\\"y\"], \"c\": \"é\"}");
+            "{\"b\": [1, 2.5, \"x\\\"y\"], \"a\": null, \"c\": \"é\"}");
   EXPECT_EQ(render("{{ {'a': [1, {}]} | tojson(indent=2) }}"), "{\n  \"a\": [\n    1,\n    {}\n  ]\n}");
   EXPECT_EQ(render("{{ 'a\\nb' | tojson }}"), "\"a\\nb\"");
+}
+
+TEST(Jinja, ToJsonTakesTransformersKeywordArguments) {
+  // transformers' tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False)
+  // is json.dumps with those arguments. json.dumps("\u00e9\U0001F600\x7f", ensure_ascii=True)
+  // is "\u00e9\ud83d\ude00\u007f" (DEL is escaped: only ' '..'~' pass).
+  EXPECT_EQ(render("{{ 'é😀\x7f' | tojson(ensure_ascii=true) }}"), "\"\\u00e9\\ud83d\\ude00\\u007f\"");
+  // ensure_ascii=False: DEL and non-ASCII raw, other control characters as \u00XX.
+  EXPECT_EQ(render("{{ 'é\x7f\x01' | tojson }}"), "\"é\x7f\\u0001\"");
+  // json.dumps({"b": 1, "a": [1, 2]}, separators=(",", ":"), sort_keys=True) == '{"a":[1,2],"b":1}'
+  EXPECT_EQ(render("{{ {'b': 1, 'a': [1, 2]} | tojson(separators=(',', ':'), sort_keys=true) }}"),
+            "{\"a\":[1,2],\"b\":1}");
+  // Keys keep the caller's order when the variables come in ordered.
+  nlohmann::ordered_json vars = {{"t", {{"type", "object"}, {"properties", {{"z", 1}, {"a", 2}}}}}};
+  EXPECT_EQ(Template::parse("{{ t | tojson }}")->render(vars),
+            "{\"type\": \"object\", \"properties\": {\"z\": 1, \"a\": 2}}");
+  EXPECT_ERROR_HAS("{{ 1 | tojson(separators=',') }}", "separators must be a pair of strings");
+  EXPECT_ERROR_HAS("{{ 1 | tojson(width=3) }}", "unexpected keyword argument 'width'");
 }
 
 TEST(Jinja, Macros) {

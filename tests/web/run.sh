@@ -23,9 +23,21 @@ command -v node >/dev/null || { echo "run.sh: node is not installed" >&2; exit 1
 
 mkdir -p "$here/out"
 log=$here/out/server.log
+# The LLaVA fixture again with a tool-calling chat template, for openai_tools.test.mjs.
+tooled=$here/out/tooled
+rm -rf "$tooled" && mkdir -p "$tooled"
+for f in "$fixtures/llava"/*; do [[ $(basename "$f") == tokenizer_config.json ]] || ln -s "$f" "$tooled/"; done
+node -e '
+  const fs = require("fs");
+  const [config, template, out] = process.argv.slice(1);
+  const c = JSON.parse(fs.readFileSync(config, "utf8"));
+  c.chat_template = fs.readFileSync(template, "utf8");
+  fs.writeFileSync(out, JSON.stringify(c));' \
+  "$fixtures/llava/tokenizer_config.json" "$root/tests/data/chat_templates/chatml-tools-multimodal.jinja" \
+  "$tooled/tokenizer_config.json"
 args=(serve --port 0 --image-root "$shared/assets/images"
       --model "llava=$fixtures/llava" --model "clip=$fixtures/clip"
-      --model "owlvit=$fixtures/owlvit" --model "sam=$fixtures/sam")
+      --model "owlvit=$fixtures/owlvit" --model "sam=$fixtures/sam" --model "tooled=$tooled")
 [[ -n ${ARGUS_API_KEY:-} ]] && args+=(--api-key "$ARGUS_API_KEY")
 
 "$argus" "${args[@]}" >"$log" 2>&1 &
@@ -70,8 +82,8 @@ if ! /usr/bin/python3 "$root/scripts/check-deps.py" npm "$here" 2>/dev/null; the
 fi
 
 status=0
-ARGUS_URL=$base/v1 ARGUS_SHARED=$shared ARGUS_MODELS=llava,clip,owlvit,sam \
-  node --test --test-concurrency=1 "$@" openai_client.test.mjs page.test.mjs || status=$?
+ARGUS_URL=$base/v1 ARGUS_SHARED=$shared ARGUS_MODELS=llava,clip,owlvit,sam,tooled \
+  node --test --test-concurrency=1 "$@" openai_client.test.mjs openai_tools.test.mjs page.test.mjs || status=$?
 if [[ $status -ne 0 ]]; then
   echo "run.sh: tests failed; the last lines of the server log:" >&2
   tail -n 40 "$log" >&2

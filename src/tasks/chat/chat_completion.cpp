@@ -6,8 +6,13 @@ namespace argus::tasks {
 
 std::vector<int64_t> tokenize_chat(const ChatModel& model, const text::ChatTemplate& tmpl,
                                    const nlohmann::json& messages) {
+  return tokenize_chat(model, tmpl, nlohmann::ordered_json(messages), nlohmann::ordered_json::object());
+}
+
+std::vector<int64_t> tokenize_chat(const ChatModel& model, const text::ChatTemplate& tmpl,
+                                   const nlohmann::ordered_json& messages, const nlohmann::ordered_json& vars) {
   const text::Tokenizer& tok = model.require_tokenizer("chat");
-  std::string prompt = tmpl.render(messages, true);
+  std::string prompt = tmpl.render(messages, true, vars);
   // Templates that write the BOS token themselves must not get a second one.
   bool has_bos = false;
   if (tok.bos_id() >= 0) {

@@ -16,13 +16,16 @@ namespace argus::tasks {
 
 struct ChatReply {
   std::string text;
-  std::string finish_reason;  // "stop", "length" or "interrupted"
+  std::string finish_reason;  // "stop", "length", "interrupted" or "grammar" (see GenerateOptions)
   int64_t prompt_tokens = 0, generated_tokens = 0;
 };
 
 // The rendered prompt's ids, with the tokenizer's BOS unless the template wrote it.
 std::vector<int64_t> tokenize_chat(const ChatModel& model, const text::ChatTemplate& tmpl,
                                    const nlohmann::json& messages);
+// With keys in insertion order and template variables (e.g. {"tools": [...]}).
+std::vector<int64_t> tokenize_chat(const ChatModel& model, const text::ChatTemplate& tmpl,
+                                   const nlohmann::ordered_json& messages, const nlohmann::ordered_json& vars);
 
 // Generates from prompt ids as they are (each image as one image token or expanded;
 // no template), streaming text as complete_chat does.

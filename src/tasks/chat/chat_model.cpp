@@ -134,6 +134,18 @@ at::Tensor ChatModel::prompt_logits(const ChatPrompt& p) {
   return logits[0];
 }
 
+std::function<std::shared_ptr<text::constrain::TokenConstraint>()> ChatModel::json_constraint(
+    std::shared_ptr<const text::constrain::JsonGrammar> grammar) const {
+  const text::Tokenizer& tok = require_tokenizer("constrained decoding");
+  std::call_once(trie_once_, [&] {
+    trie_ = std::make_shared<const text::constrain::VocabTrie>(text::constrain::vocabulary_bytes(tok));
+  });
+  auto trie = trie_;
+  return [grammar, trie]() -> std::shared_ptr<text::constrain::TokenConstraint> {
+    return std::make_shared<text::constrain::JsonTokenConstraint>(grammar, trie);
+  };
+}
+
 Generation ChatModel::generate(const ChatPrompt& p, const GenerateOptions& opts) {
   int64_t len = static_cast<int64_t>(p.ids.size());
   return tasks::generate(decoder(), at::tensor(p.ids, at::kLong).view({1, len}), at::Tensor(), opts, p.embeds);

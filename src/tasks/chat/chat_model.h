@@ -2,7 +2,9 @@
 // (llama, mistral, qwen2) or LLaVA (vision tower + projector + decoder), with its
 // tokenizer, image processor and end-of-sequence ids. generate/ask/chat drive this.
 #pragma once
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,8 @@
 #include "models/llama/llama_model.h"
 #include "models/llava/llava_model.h"
 #include "tasks/generate/generate.h"
+#include "text/constrain/json_schema_grammar.h"
+#include "text/constrain/vocab_trie.h"
 #include "text/tokenizer.h"
 
 namespace argus::tasks {
@@ -69,6 +73,11 @@ class ChatModel {
 
   models::llama::LlamaForCausalLMImpl& decoder() const;
 
+  // Constrained decoding to a JSON grammar on this model's vocabulary (the vocabulary's
+  // byte trie is built on first use and kept). Needs a tokenizer.
+  std::function<std::shared_ptr<text::constrain::TokenConstraint>()> json_constraint(
+      std::shared_ptr<const text::constrain::JsonGrammar> grammar) const;
+
  private:
   ChatModel() = default;
   static std::unique_ptr<ChatModel> open_gguf(const std::string& path, const std::string& dtype,
@@ -79,6 +88,8 @@ class ChatModel {
   std::unique_ptr<text::Tokenizer> tok_;
   image::ImageProcessorConfig processor_;
   std::vector<int64_t> eos_ids_;
+  mutable std::once_flag trie_once_;
+  mutable std::shared_ptr<const text::constrain::VocabTrie> trie_;
 };
 
 }  // namespace argus::tasks

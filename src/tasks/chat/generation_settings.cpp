@@ -1,7 +1,10 @@
 #include "tasks/chat/generation_settings.h"
 
+#include <nlohmann/json.hpp>
+
 #include "tasks/chat/chat_model.h"
 #include "util/error.h"
+#include "util/mapped_file.h"
 
 namespace argus::tasks {
 
@@ -18,6 +21,19 @@ GenerateOptions generate_options(const GenerationSettings& s, const ChatModel& m
   int64_t pad = model.decoder().cfg.pad_token_id;
   o.pad_id = pad >= 0 ? pad : 0;
   if (!s.stop.empty()) model.require_tokenizer("--stop");
+  if (!s.json_schema_file.empty()) {
+    model.require_tokenizer("--json-schema");
+    std::shared_ptr<const text::constrain::JsonGrammar> g;
+    try {
+      // Parsed in order: properties are generated in the order the file gives them.
+      auto schema = nlohmann::ordered_json::parse(read_file(s.json_schema_file), nullptr, false);
+      if (schema.is_discarded()) fail("not valid JSON");
+      g = text::constrain::JsonGrammar::compile(schema);
+    } catch (const Error& e) {
+      fail("--json-schema {}: {}", s.json_schema_file, e.what());
+    }
+    o.make_constraint = model.json_constraint(g);
+  }
   return o;
 }
 

@@ -17,6 +17,7 @@ struct GenerationSettings {
   SamplingParams sampling;  // temperature 0 (greedy) unless set
   std::vector<std::string> stop;  // stop strings (need a tokenizer)
   std::string dtype = "auto";     // the decoder's weights: auto, float32 or bfloat16 (ChatModel::open)
+  std::string json_schema_file;   // constrain the output to this JSON schema (--json-schema)
 };
 
 // Validates (argus::Error) and fills eos ids from the model.

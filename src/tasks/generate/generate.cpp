@@ -1,6 +1,7 @@
 #include "tasks/generate/generate.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "io/checkpoint.h"
 #include "util/error.h"
@@ -60,6 +61,12 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
            model.cfg.max_position_embeddings);
     return out;
   }
+  std::shared_ptr<text::constrain::TokenConstraint> constraint;
+  if (opts.make_constraint) {
+    if (b != 1) fail("generate: constrained decoding takes one prompt at a time, got {}", b);
+    constraint = opts.make_constraint();
+  }
+  std::vector<uint8_t> allowed;
   nn::KvCache cache = model.new_cache();
   cache.reserve(l + budget);
   std::vector<bool> done(b, false);
@@ -71,7 +78,26 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
   at::Tensor logits = inputs_embeds.defined() ? model.forward_embeds(inputs_embeds, &cache, mask, 1)
                                               : model.forward(ids, &cache, mask, 1);
   for (int64_t step = 0; step < budget; ++step) {
-    std::vector<int64_t> next = sampler.next(logits.select(1, -1), context, out.tokens);
+    at::Tensor step_logits = logits.select(1, -1);
+    if (constraint) {
+      const int64_t v = step_logits.size(-1);
+      allowed.assign(static_cast<size_t>(v), 0);
+      bool may_end = false;
+      constraint->next_allowed(allowed, may_end);
+      allowed.resize(static_cast<size_t>(v));
+      if (may_end)
+        for (int64_t e : opts.eos_ids)
+          if (e >= 0 && e < v) allowed[static_cast<size_t>(e)] = 1;
+      if (std::none_of(allowed.begin(), allowed.end(), [](uint8_t a) { return a != 0; })) {
+        // Nothing can follow: a complete output ends (also when the model has no eos),
+        // an incomplete one is a dead end of the grammar on this vocabulary.
+        out.finish_reason[0] = may_end ? "stop" : "grammar";
+        break;
+      }
+      at::Tensor keep = at::from_blob(allowed.data(), {1, v}, at::kByte).to(at::kBool);
+      step_logits = step_logits.to(at::kFloat).masked_fill(keep.logical_not(), -std::numeric_limits<float>::infinity());
+    }
+    std::vector<int64_t> next = sampler.next(step_logits, context, out.tokens);
     bool all_done = true;
     for (int64_t i = 0; i < b; ++i) {
       if (done[i]) {
@@ -87,6 +113,7 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
       }
       out.tokens[i].push_back(t);
       context[i].push_back(t);
+      if (constraint) constraint->accept(t);
       if (opts.on_token && !opts.on_token(static_cast<size_t>(i), t)) {
         done[i] = true;
         out.finish_reason[i] = "callback";

@@ -2,6 +2,7 @@
 // the (left-padded) prompts, then one cached decode step per token.
 #pragma once
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -9,6 +10,7 @@
 
 #include "models/llama/llama_model.h"
 #include "tasks/generate/sampling.h"
+#include "text/constrain/token_constraint.h"
 
 namespace argus::io { class Checkpoint; }
 
@@ -23,11 +25,17 @@ struct GenerateOptions {
   // Called for every generated token (stop tokens excluded) as it is chosen;
   // returning false ends that row (finish reason "callback").
   std::function<bool(size_t row, int64_t token)> on_token;
+  // Constrained decoding (one prompt at a time): tokens the constraint does not allow are
+  // masked out before sampling, and end-of-sequence is allowed only where it says the
+  // output may end. When it allows nothing at a step, generation stops with finish
+  // reason "grammar" (or "stop" where the output was complete).
+  // A fresh constraint per generate() call (they hold the output's state).
+  std::function<std::shared_ptr<text::constrain::TokenConstraint>()> make_constraint;
 };
 
 struct Generation {
   TokenLists tokens;                      // the new tokens of each prompt, stop token excluded
-  std::vector<std::string> finish_reason;  // "stop" (eos/stop id), "length", or "callback"
+  std::vector<std::string> finish_reason;  // "stop" (eos/stop id), "length", "callback" or "grammar"
   std::vector<int64_t> stop_token;         // the id that stopped each row, or -1
 };
 

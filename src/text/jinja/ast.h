@@ -31,7 +31,7 @@ struct Expr {
   Kind kind = Kind::Literal;
   int line = 0, col = 0;
   std::string str;
-  nlohmann::json value;
+  nlohmann::ordered_json value;  // jinja::json (value.h)
   std::vector<ExprPtr> kids;
   std::vector<std::string> kw_names;
   bool negated = false;

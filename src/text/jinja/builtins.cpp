@@ -346,12 +346,25 @@ Value apply_filter(const std::string& name, const Value& v, CallArgs& call) {
     fail_at(line, col, "object of type {} has no length", type_name(v));
   }
   if (name == "tojson") {
-    Args a(call, what, {"indent"});
-    int64_t ind = a.integer(0, -1);
+    // transformers' own tojson: json.dumps(x, ensure_ascii=False, indent=None,
+    // separators=None, sort_keys=False), each overridable by the template.
+    Args a(call, what, {"ensure_ascii", "indent", "separators", "sort_keys"});
+    DumpsOptions o;
+    o.ensure_ascii = a.boolean(0, false);
+    int64_t ind = a.integer(1, -1);
     if (ind > 64) fail_at(line, col, "tojson: indent {} is too large", ind);
-    if (v.is_namespace()) return Value(json(py_json_dumps(v.ns(), static_cast<int>(ind))));
+    o.indent = static_cast<int>(ind);
+    if (const Value* sep = a.get(2); sep && !sep->is_none()) {
+      if (!sep->is_list() || sep->data().size() != 2 || !sep->data()[0].is_string() || !sep->data()[1].is_string())
+        fail_at(line, col, "tojson: separators must be a pair of strings (item, key), not {}", to_str(*sep));
+      o.explicit_separators = true;
+      o.item_separator = sep->data()[0].get<std::string>();
+      o.key_separator = sep->data()[1].get<std::string>();
+    }
+    o.sort_keys = a.boolean(3, false);
+    if (v.is_namespace()) return Value(json(py_json_dumps(v.ns(), o)));
     if (!v.is_data()) fail_at(line, col, "tojson: {} is not JSON serializable", type_name(v));
-    std::string s = py_json_dumps(v.data(), static_cast<int>(ind));
+    std::string s = py_json_dumps(v.data(), o);
     check_size(s.size(), line, col);
     return Value(json(std::move(s)));
   }

@@ -508,7 +508,7 @@ class Parser {
     fail(t, "expected an expression, found {}", describe(t));
   }
 
-  ExprPtr literal(const Token& at, nlohmann::json v) {
+  ExprPtr literal(const Token& at, json v) {
     auto e = make(Expr::Kind::Literal, at);
     e->value = std::move(v);
     return e;

@@ -1,8 +1,10 @@
 #include "text/jinja/value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "text/jinja/error.h"
 #include "text/utf8.h"
@@ -87,28 +89,52 @@ std::string py_str_repr(const std::string& s) {
   return out;
 }
 
-void dumps_string(std::string& out, const std::string& s) {
+void dumps_string_byte(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    default:
+      if (c < 0x20)
+        out += fmt::format("\\u{:04x}", c);
+      else
+        out += static_cast<char>(c);
+  }
+}
+
+// A JSON string as Python's json.dumps writes it: the short escapes, other control
+// characters as \u00XX, and with ensure_ascii every non-ASCII code point as \uXXXX
+// (a UTF-16 surrogate pair past U+FFFF).
+void dumps_string(std::string& out, const std::string& s, bool ensure_ascii) {
   out += '"';
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20)
-          out += fmt::format("\\u{:04x}", c);
-        else
-          out += static_cast<char>(c);
+  auto escape_u = [&](uint32_t u) { out += fmt::format("\\u{:04x}", u); };
+  if (ensure_ascii) {
+    for (char32_t cp : to_u32(s)) {
+      if (cp < 0x7f) {  // DEL is escaped too (Python escapes all but ' '..'~')
+        dumps_string_byte(out, static_cast<unsigned char>(cp));
+      } else if (cp < 0x10000) {
+        escape_u(cp);
+      } else {
+        const uint32_t v = static_cast<uint32_t>(cp) - 0x10000;
+        escape_u(0xD800 + (v >> 10));
+        escape_u(0xDC00 + (v & 0x3FF));
+      }
     }
+  } else {
+    for (unsigned char c : s) dumps_string_byte(out, c);
   }
   out += '"';
 }
 
-void dumps(std::string& out, const json& j, int indent, int level) {
+void dumps(std::string& out, const json& j, const DumpsOptions& o, int level) {
+  const int indent = o.indent;
+  const std::string& item_sep = o.explicit_separators ? o.item_separator : indent >= 0 ? "," : ", ";
+  static const std::string kKeySep = ": ";
+  const std::string& key_sep = o.explicit_separators ? o.key_separator : kKeySep;
   auto newline = [&](int lvl) {
     out += '\n';
     out.append(static_cast<size_t>(indent * lvl), ' ');
@@ -123,7 +149,7 @@ void dumps(std::string& out, const json& j, int indent, int level) {
       out += std::isnan(d) ? "NaN" : std::isinf(d) ? (d > 0 ? "Infinity" : "-Infinity") : py_float_repr(d);
       return;
     }
-    case json::value_t::string: dumps_string(out, j.get_ref<const std::string&>()); return;
+    case json::value_t::string: dumps_string(out, j.get_ref<const std::string&>(), o.ensure_ascii); return;
     case json::value_t::array: {
       if (j.empty()) {
         out += "[]";
@@ -132,10 +158,10 @@ void dumps(std::string& out, const json& j, int indent, int level) {
       out += '[';
       bool first = true;
       for (const auto& x : j) {
-        if (!first) out += indent >= 0 ? "," : ", ";
+        if (!first) out += item_sep;
         first = false;
         if (indent >= 0) newline(level + 1);
-        dumps(out, x, indent, level + 1);
+        dumps(out, x, o, level + 1);
       }
       if (indent >= 0) newline(level);
       out += ']';
@@ -146,15 +172,20 @@ void dumps(std::string& out, const json& j, int indent, int level) {
         out += "{}";
         return;
       }
+      // Insertion order (the caller's), or sorted by code point (UTF-8 byte order is the same).
+      std::vector<std::pair<const std::string*, const json*>> items;
+      for (auto it = j.begin(); it != j.end(); ++it) items.emplace_back(&it.key(), &it.value());
+      if (o.sort_keys)
+        std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) { return *a.first < *b.first; });
       out += '{';
       bool first = true;
-      for (auto it = j.begin(); it != j.end(); ++it) {
-        if (!first) out += indent >= 0 ? "," : ", ";
+      for (const auto& [key, value] : items) {
+        if (!first) out += item_sep;
         first = false;
         if (indent >= 0) newline(level + 1);
-        dumps_string(out, it.key());
-        out += ": ";
-        dumps(out, it.value(), indent, level + 1);
+        dumps_string(out, *key, o.ensure_ascii);
+        out += key_sep;
+        dumps(out, *value, o, level + 1);
       }
       if (indent >= 0) newline(level);
       out += '}';
@@ -166,10 +197,16 @@ void dumps(std::string& out, const json& j, int indent, int level) {
 
 }  // namespace
 
-std::string py_json_dumps(const json& j, int indent) {
+std::string py_json_dumps(const json& j, const DumpsOptions& options) {
   std::string out;
-  dumps(out, j, indent, 0);
+  dumps(out, j, options, 0);
   return out;
+}
+
+std::string py_json_dumps(const json& j, int indent) {
+  DumpsOptions o;
+  o.indent = indent;
+  return py_json_dumps(j, o);
 }
 
 std::string py_repr(const json& j) {

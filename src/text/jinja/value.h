@@ -1,5 +1,6 @@
 // Runtime values of the Jinja evaluator. Data is a JSON value (None, bool, int, float, str,
-// list, dict: what chat messages are made of); besides it, Jinja's Undefined (a missing
+// list, dict: what chat messages are made of), with dicts in insertion order as Python's
+// are, so `tojson` of a caller's tool schema prints its keys in the caller's order; besides it, Jinja's Undefined (a missing
 // variable or key), namespace() objects (mutable, shared by reference, so loops can write to
 // them) and callables (macros, bound string/dict methods, globals like raise_exception).
 // Conversions follow Python, which is what transformers renders with: str(), truthiness,
@@ -15,7 +16,7 @@
 
 namespace argus::text::jinja {
 
-using json = nlohmann::json;
+using json = nlohmann::ordered_json;
 class Value;
 
 struct CallArgs {
@@ -85,8 +86,17 @@ class Value {
 std::string to_str(const Value& v);
 std::string py_repr(const json& j);
 std::string py_float_repr(double d);
-// json.dumps(j, ensure_ascii=False, indent=indent, sort_keys=...) as transformers' tojson
-// filter calls it; indent < 0 means none.
+// Python's json.dumps options, as transformers' tojson filter exposes them:
+// tojson(x, ensure_ascii=False, indent=None, separators=None, sort_keys=False).
+struct DumpsOptions {
+  int indent = -1;  // < 0: None (one line)
+  // separators=None means (", ", ": ") without indent and (",", ": ") with it.
+  std::string item_separator, key_separator;
+  bool explicit_separators = false;
+  bool ensure_ascii = false;  // non-ASCII as \uXXXX (surrogate pairs past U+FFFF)
+  bool sort_keys = false;
+};
+std::string py_json_dumps(const json& j, const DumpsOptions& options);
 std::string py_json_dumps(const json& j, int indent);
 
 bool truthy(const Value& v);
