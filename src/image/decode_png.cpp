@@ -5,7 +5,10 @@
 //   RGB/RGBA/LA 16 -> the high byte of each sample ("RGB;16B", "LA;16B", ...);
 //   palette        -> PLTE lookup, indices past the PLTE giving grey (i,i,i) as
 //                     Pillow 9.4's ramp-initialised palette does;
-//   alpha and tRNS -> dropped, no compositing; gamma/ICC chunks ignored.
+//   alpha          -> dropped from the RGB, no compositing, and kept beside it
+//                     (Image::alpha, high byte at 16 bits) for open_clip's transform;
+//   tRNS           -> ignored: PIL opens those as RGB, L or P, not as an alpha mode;
+//   gamma/ICC chunks ignored.
 // libpng reports fatal errors through a callback that must not return: we longjmp
 // back to decode_into(), which holds no C++ objects with destructors.
 #include <png.h>
@@ -58,6 +61,17 @@ struct Job {
   int64_t bad_width = 0, bad_height = 0;
   char error[256];
 };
+
+bool has_alpha(int color_type) {
+  return color_type == PNG_COLOR_TYPE_GRAY_ALPHA || color_type == PNG_COLOR_TYPE_RGB_ALPHA;
+}
+
+// The alpha samples of one row of a GRAY_ALPHA or RGB_ALPHA image (high byte at 16 bits).
+void alpha_row(const uint8_t* src, uint8_t* dst, size_t w, int color_type, int depth) {
+  const size_t bytes = depth == 16 ? 2 : 1;
+  const size_t channels = color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 4;
+  for (size_t x = 0; x < w; ++x) dst[x] = src[(channels * x + channels - 1) * bytes];
+}
 
 // Converts one row of libpng output (after png_set_packing) to RGB.
 void convert_row(const uint8_t* src, uint8_t* dst, size_t w, int color_type, int depth,
@@ -153,6 +167,7 @@ bool decode_into(Job& job) {
     out.width = static_cast<int>(w);
     out.height = static_cast<int>(h);
     out.pixels.resize(static_cast<size_t>(w) * static_cast<size_t>(h) * 3);
+    if (has_alpha(color_type)) out.alpha.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
     job.raw->assign(rowbytes * raw_rows, 0);
     job.rows->resize(raw_rows);
   } catch (const std::bad_alloc&) {
@@ -165,14 +180,21 @@ bool decode_into(Job& job) {
   if (passes > 1) {
     for (size_t y = 0; y < raw_rows; ++y) (*job.rows)[y] = job.raw->data() + y * rowbytes;
     png_read_image(png, job.rows->data());
-    for (size_t y = 0; y < raw_rows; ++y)
+    for (size_t y = 0; y < raw_rows; ++y) {
       convert_row((*job.rows)[y], out.pixels.data() + y * out_stride, static_cast<size_t>(w), color_type,
                   depth, palette);
+      if (!out.alpha.empty())
+        alpha_row((*job.rows)[y], out.alpha.data() + y * static_cast<size_t>(w), static_cast<size_t>(w),
+                  color_type, depth);
+    }
   } else {
     for (size_t y = 0; y < static_cast<size_t>(h); ++y) {
       png_read_row(png, job.raw->data(), nullptr);
       convert_row(job.raw->data(), out.pixels.data() + y * out_stride, static_cast<size_t>(w), color_type,
                   depth, palette);
+      if (!out.alpha.empty())
+        alpha_row(job.raw->data(), out.alpha.data() + y * static_cast<size_t>(w), static_cast<size_t>(w),
+                  color_type, depth);
     }
   }
   // No png_read_end: like PIL, whatever follows the image data (even a missing IEND)

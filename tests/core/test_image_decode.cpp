@@ -198,6 +198,16 @@ TEST(ImageDecode, MatchesPillowOnCmykGrayProgressiveWebpAnd16BitInterlaced) {
   }
 }
 
+// The alpha channel is kept beside the RGB where PIL opens the file as RGBA
+// (<name>.alpha is Pillow's getchannel("A")), and absent where it has none.
+TEST(ImageDecode, KeepsThePillowAlphaChannelBesideTheRgb) {
+  for (const char* name : {"alpha.webp", "rgba16_interlaced.png"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(load_image(test_data(name)).alpha, read_bytes(test_data(std::string(name) + ".alpha")));
+  }
+  for (const char* name : {"cmyk.jpg", "gray.jpg", "progressive.jpg"}) EXPECT_TRUE(load_image(test_data(name)).alpha.empty()) << name;
+}
+
 TEST(ImageDecode, GrayJpegReplicatesItsChannel) {
   const Image im = load_image(test_data("gray.jpg"));
   for (size_t i = 0; i < im.pixels.size(); i += 3) {
@@ -211,6 +221,15 @@ TEST(ImageDecode, GrayJpegReplicatesItsChannel) {
 TEST(ImagePngConvert, RgbaDropsAlphaWithoutCompositing) {
   auto png = make_png(2, 1, 8, 6, {{10, 20, 30, 0, 200, 100, 50, 128}});
   EXPECT_EQ(rgb_of(decode(png)), (std::vector<uint8_t>{10, 20, 30, 200, 100, 50}));
+  EXPECT_EQ(decode(png).alpha, (std::vector<uint8_t>{0, 128}));
+}
+
+TEST(ImagePngConvert, AlphaPlaneOnlyForAlphaColourTypes) {
+  EXPECT_EQ(decode(make_png(2, 1, 8, 4, {{7, 3, 250, 255}})).alpha, (std::vector<uint8_t>{3, 255}));
+  EXPECT_EQ(decode(make_png(1, 1, 16, 4, {{0xAB, 0xCD, 0x12, 0x34}})).alpha, (std::vector<uint8_t>{0x12}));
+  EXPECT_EQ(decode(make_png(1, 1, 16, 6, {{1, 2, 3, 4, 5, 6, 7, 8}})).alpha, (std::vector<uint8_t>{7}));
+  EXPECT_TRUE(decode(make_png(2, 1, 8, 0, {{7, 250}})).alpha.empty());
+  EXPECT_TRUE(decode(make_png(1, 1, 8, 2, {{1, 2, 3}})).alpha.empty());
 }
 
 TEST(ImagePngConvert, GrayscaleAndGrayAlphaReplicate) {
