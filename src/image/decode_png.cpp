@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "image/codecs.h"
+#include "image/decode_budget.h"
 #include "util/error.h"
 
 namespace argus::image::detail {
@@ -59,6 +60,7 @@ struct Job {
   std::vector<png_bytep>* rows;
   bool bad_size = false;
   int64_t bad_width = 0, bad_height = 0;
+  int bad_bpp = 3;
   char error[256];
 };
 
@@ -134,8 +136,11 @@ bool decode_into(Job& job) {
   int depth = 0, color_type = 0, interlace = 0;
   png_get_IHDR(png, info, &w32, &h32, &depth, &color_type, &interlace, nullptr, nullptr);
   const int64_t w = w32, h = h32;
-  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels) {
+  // RGB, the alpha plane where there is one, and (interlaced) libpng's full-size rows.
+  const int bpp = 3 + (has_alpha(color_type) ? 1 : 0) + (interlace != PNG_INTERLACE_NONE ? 8 : 0);
+  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels || !within_decode_budget(w, h, bpp)) {
     job.bad_size = true;
+    job.bad_bpp = bpp;
     job.bad_width = w;
     job.bad_height = h;
     png_destroy_read_struct(&png, &info, nullptr);
@@ -217,7 +222,10 @@ Image decode_png(const uint8_t* data, size_t size, const DecodeLimits& limits) {
   job.raw = &raw;
   job.rows = &rows;
   if (!decode_into(job)) {
-    if (job.bad_size) check_dimensions(job.bad_width, job.bad_height, limits, "PNG");
+    if (job.bad_size) {
+      check_dimensions(job.bad_width, job.bad_height, limits, "PNG");
+      check_decode_budget(job.bad_width, job.bad_height, job.bad_bpp, "PNG");
+    }
     fail("{}", job.error[0] ? job.error : "corrupt PNG");
   }
   return out;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "image/codecs.h"
+#include "image/decode_budget.h"
 #include "util/error.h"
 
 namespace argus::image::detail {
@@ -34,6 +35,8 @@ Image decode_webp(const uint8_t* data, size_t size, const DecodeLimits& limits) 
   if (st != VP8_STATUS_OK) fail("corrupt WebP: {}", status_text(st));
   if (config.input.has_animation) fail("animated WebP is not supported");
   check_dimensions(config.input.width, config.input.height, limits, "WebP");
+  // With alpha: the RGBA decode and the RGB + alpha it is split into.
+  check_decode_budget(config.input.width, config.input.height, config.input.has_alpha ? 8 : 3, "WebP");
 
   Image out;
   out.width = config.input.width;

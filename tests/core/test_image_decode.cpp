@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "image/decode.h"
+#include "image/decode_budget.h"
 #include "image/encode_png.h"
 #include "util/error.h"
 #include "../common/temp_dir.h"
@@ -400,6 +401,26 @@ TEST(ImageDecodeErrors, HugeHeadersAreRefusedBeforeAllocation) {
   // PNG allows widths up to 2^31 - 1.
   const std::string wide = decode_error(make_png(0x7FFFFFFF, 2, 8, 0, {{1}}));
   EXPECT_NE(wide.find("exceeds the limit"), std::string::npos) << wide;
+}
+
+// Under PIL's pixel limit but over the decode budget (image/decode_budget.h): a 13000 x
+// 13000 PNG is 493 KB on disk and 507 MB decoded. Refused from the header, naming the
+// size and the budget, whatever the caller's pixel limit.
+TEST(ImageDecodeErrors, ImagesOverTheDecodeBudgetAreRefusedBeforeAllocation) {
+  ASSERT_LT(int64_t{13000} * 13000, DecodeLimits{}.max_pixels);
+  for (const auto& [what, bytes] : std::vector<std::pair<const char*, std::vector<uint8_t>>>{
+           {"PNG", make_png(13000, 13000, 8, 2, {{1, 2, 3}})},
+           {"JPEG", jpeg_with_size(13000, 13000)},
+           {"WebP", webp_header(12000, 12000)}}) {
+    SCOPED_TRACE(what);
+    const std::string e = decode_error(bytes);
+    EXPECT_NE(e.find("decode budget of 384 MB"), std::string::npos) << e;
+    EXPECT_NE(e.find("x1"), std::string::npos) << e;  // the size is named
+  }
+  // A kept alpha plane counts: 10500 x 10000 fits as RGB (300 MB), not as RGBA (400 MB).
+  EXPECT_TRUE(within_decode_budget(10500, 10000, 3));
+  EXPECT_FALSE(within_decode_budget(10500, 10000, 4));
+  EXPECT_NE(decode_error(make_png(10500, 10000, 8, 6, {{1, 2, 3, 4}})).find("decode budget"), std::string::npos);
 }
 
 TEST(ImageDecodeErrors, CallerLimitApplies) {
