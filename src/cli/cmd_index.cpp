@@ -21,7 +21,7 @@ void add_index(CLI::App& app) {
   build->add_option("--batch", b->batch, "images per forward pass")->check(CLI::Range(1, 1024));
   build->callback([b] {
     auto model = engine::DualEncoder::open(hub::resolve_model(b->model));
-    tasks::ImageIndex idx(b->db);
+    tasks::ImageIndex idx(b->db, tasks::ImageIndex::Mode::Build);
     auto st = idx.build(*model, b->images, b->batch);
     for (const auto& f : st.failures) std::fprintf(stderr, "skipped: %s\n", f.c_str());
     std::printf("indexed %lld images: %lld added, %lld updated, %lld unchanged, %lld removed, %lld unreadable\n",
@@ -46,7 +46,7 @@ void add_index(CLI::App& app) {
   search->add_flag("--json", s->json, "print JSON");
   search->callback([s] {
     if (s->text.empty() && s->image.empty()) fail("search needs --text or --image");
-    tasks::ImageIndex idx(s->db);
+    tasks::ImageIndex idx(s->db, tasks::ImageIndex::Mode::Search);
     std::string model_dir = s->model.empty() ? idx.model_dir() : hub::resolve_model(s->model);
     if (model_dir.empty()) fail("{} is empty; run `argus index build` first", s->db);
     auto model = engine::DualEncoder::open(model_dir);

@@ -1,5 +1,6 @@
 #include "engine/model_kind.h"
 
+#include "io/config_sizes.h"
 #include "util/error.h"
 
 namespace argus::engine {
@@ -33,7 +34,12 @@ ModelKind model_kind(const io::Checkpoint& ck) {
   std::string type = it->get<std::string>();
   std::string supported;
   for (const auto& k : kKnown) {
-    if (type == k.model_type) return {k.family, type, k.architecture};
+    if (type == k.model_type) {
+      // Every loader asks for the kind before building modules: the one place to keep
+      // absurd config sizes from reaching the allocator.
+      io::check_config_sizes(ck);
+      return {k.family, type, k.architecture};
+    }
     supported += std::string(supported.empty() ? "" : ", ") + k.model_type;
   }
   fail("{}: unknown model_type \"{}\" (argus knows: {})", ck.dir(), type, supported);

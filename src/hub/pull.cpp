@@ -8,7 +8,7 @@
 #include "hub/cache.h"
 #include "hub/download.h"
 #include "hub/http.h"
-#include "io/json_file.h"
+#include "hub/model_info.h"
 #include "util/error.h"
 
 namespace fs = std::filesystem;
@@ -60,32 +60,10 @@ std::string strip_etag(std::string e) {
   fail("{}: {} answered HTTP {}{}", repo.id, s.endpoint, r.status, file.empty() ? "" : " for " + file);
 }
 
-struct ModelInfo {
-  std::string commit;
-  std::vector<std::string> files;
-};
-
 ModelInfo model_info(const Http& http, const RepoId& repo, const HubSettings& s) {
   auto r = http.get("/api/models/" + repo.id + "/revision/" + encode(repo.revision, false));
   if (r.status != 200) refuse(r, repo, s, "");
-  const std::string what = repo.id + " model info from " + s.endpoint;
-  auto j = io::parse_json(r.body, what);
-  ModelInfo info;
-  if (!j.is_object() || !j.contains("sha") || !j["sha"].is_string() || !is_commit_hash(j["sha"].get<std::string>()))
-    fail("{}: no commit hash (\"sha\")", what);
-  info.commit = j["sha"].get<std::string>();
-  if (!j.contains("siblings") || !j["siblings"].is_array()) fail("{}: no file list (\"siblings\")", what);
-  for (const auto& f : j["siblings"]) {
-    if (!f.is_object() || !f.contains("rfilename") || !f["rfilename"].is_string())
-      fail("{}: a sibling without \"rfilename\"", what);
-    std::string name = f["rfilename"].get<std::string>();
-    // Names become paths under snapshots/<commit>: nothing may climb out of it.
-    if (name.empty() || name[0] == '/' || fs::path(name).lexically_normal().string() != name ||
-        name.rfind("..", 0) == 0)
-      fail("{}: refusing the file name \"{}\"", what, name);
-    info.files.push_back(std::move(name));
-  }
-  return info;
+  return parse_model_info(r.body, repo.id + " model info from " + s.endpoint);
 }
 
 // HEAD of the resolve URL, without following the LFS redirect: its headers carry the

@@ -3,6 +3,12 @@
 // (long side floored), a centre crop whose offsets are round((W - S) / 2) with Python's
 // half-to-even rounding (transformers floors), then ToTensor's u8 / 255 and Normalize's
 // (x - mean) / std, each a float32 step.
+//
+// Its RGB conversion comes after the crop, so an image with alpha (Image::alpha) is
+// resized as RGBA, which PIL does premultiplied: RGBA -> "RGBa" (c * a / 255, rounded),
+// resample all four channels, back to RGBA (c * 255 / a, floored and clamped; a of 0 or
+// 255 left as is), then convert("RGB") drops the alpha. Transparent pixels therefore
+// lend no colour to their neighbours and come out black where nothing opaque is near.
 #pragma once
 #include <array>
 

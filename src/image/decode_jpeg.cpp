@@ -12,6 +12,7 @@
 #include <jerror.h>
 
 #include "image/codecs.h"
+#include "image/decode_budget.h"
 #include "util/error.h"
 
 namespace argus::image::detail {
@@ -64,6 +65,7 @@ struct Job {
   std::vector<uint8_t>* row;
   // Set when the header passes but the size does not: rethrown as check_dimensions' error.
   int64_t bad_width = 0, bad_height = 0;
+  int bad_bpp = 3;
   bool bad_size = false;
   char error[JMSG_LENGTH_MAX + 64];
 };
@@ -94,7 +96,11 @@ bool decode_into(Job& job) {
   jpeg_read_header(&cinfo, TRUE);
 
   const int64_t w = cinfo.image_width, h = cinfo.image_height;
-  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels) {
+  // The RGB output (rows are decoded one at a time), plus libjpeg's whole-image
+  // coefficient buffers for a progressive file (2 bytes per coefficient per component).
+  const int bpp = 3 + (cinfo.progressive_mode ? 2 * cinfo.num_components : 0);
+  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels || !within_decode_budget(w, h, bpp)) {
+    job.bad_bpp = bpp;
     job.bad_size = true;
     job.bad_width = w;
     job.bad_height = h;
@@ -173,7 +179,10 @@ Image decode_jpeg(const uint8_t* data, size_t size, const DecodeLimits& limits) 
   job.out = &out;
   job.row = &row;
   if (!decode_into(job)) {
-    if (job.bad_size) check_dimensions(job.bad_width, job.bad_height, limits, "JPEG");
+    if (job.bad_size) {
+      check_dimensions(job.bad_width, job.bad_height, limits, "JPEG");
+      check_decode_budget(job.bad_width, job.bad_height, job.bad_bpp, "JPEG");
+    }
     fail("{}", job.error[0] ? job.error : "corrupt JPEG");
   }
   return out;

@@ -5,7 +5,10 @@
 //   RGB/RGBA/LA 16 -> the high byte of each sample ("RGB;16B", "LA;16B", ...);
 //   palette        -> PLTE lookup, indices past the PLTE giving grey (i,i,i) as
 //                     Pillow 9.4's ramp-initialised palette does;
-//   alpha and tRNS -> dropped, no compositing; gamma/ICC chunks ignored.
+//   alpha          -> dropped from the RGB, no compositing, and kept beside it
+//                     (Image::alpha, high byte at 16 bits) for open_clip's transform;
+//   tRNS           -> ignored: PIL opens those as RGB, L or P, not as an alpha mode;
+//   gamma/ICC chunks ignored.
 // libpng reports fatal errors through a callback that must not return: we longjmp
 // back to decode_into(), which holds no C++ objects with destructors.
 #include <png.h>
@@ -17,6 +20,7 @@
 #include <vector>
 
 #include "image/codecs.h"
+#include "image/decode_budget.h"
 #include "util/error.h"
 
 namespace argus::image::detail {
@@ -56,8 +60,20 @@ struct Job {
   std::vector<png_bytep>* rows;
   bool bad_size = false;
   int64_t bad_width = 0, bad_height = 0;
+  int bad_bpp = 3;
   char error[256];
 };
+
+bool has_alpha(int color_type) {
+  return color_type == PNG_COLOR_TYPE_GRAY_ALPHA || color_type == PNG_COLOR_TYPE_RGB_ALPHA;
+}
+
+// The alpha samples of one row of a GRAY_ALPHA or RGB_ALPHA image (high byte at 16 bits).
+void alpha_row(const uint8_t* src, uint8_t* dst, size_t w, int color_type, int depth) {
+  const size_t bytes = depth == 16 ? 2 : 1;
+  const size_t channels = color_type == PNG_COLOR_TYPE_GRAY_ALPHA ? 2 : 4;
+  for (size_t x = 0; x < w; ++x) dst[x] = src[(channels * x + channels - 1) * bytes];
+}
 
 // Converts one row of libpng output (after png_set_packing) to RGB.
 void convert_row(const uint8_t* src, uint8_t* dst, size_t w, int color_type, int depth,
@@ -120,8 +136,11 @@ bool decode_into(Job& job) {
   int depth = 0, color_type = 0, interlace = 0;
   png_get_IHDR(png, info, &w32, &h32, &depth, &color_type, &interlace, nullptr, nullptr);
   const int64_t w = w32, h = h32;
-  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels) {
+  // RGB, the alpha plane where there is one, and (interlaced) libpng's full-size rows.
+  const int bpp = 3 + (has_alpha(color_type) ? 1 : 0) + (interlace != PNG_INTERLACE_NONE ? 8 : 0);
+  if (w <= 0 || h <= 0 || w * h > job.limits->max_pixels || !within_decode_budget(w, h, bpp)) {
     job.bad_size = true;
+    job.bad_bpp = bpp;
     job.bad_width = w;
     job.bad_height = h;
     png_destroy_read_struct(&png, &info, nullptr);
@@ -153,6 +172,7 @@ bool decode_into(Job& job) {
     out.width = static_cast<int>(w);
     out.height = static_cast<int>(h);
     out.pixels.resize(static_cast<size_t>(w) * static_cast<size_t>(h) * 3);
+    if (has_alpha(color_type)) out.alpha.resize(static_cast<size_t>(w) * static_cast<size_t>(h));
     job.raw->assign(rowbytes * raw_rows, 0);
     job.rows->resize(raw_rows);
   } catch (const std::bad_alloc&) {
@@ -165,14 +185,21 @@ bool decode_into(Job& job) {
   if (passes > 1) {
     for (size_t y = 0; y < raw_rows; ++y) (*job.rows)[y] = job.raw->data() + y * rowbytes;
     png_read_image(png, job.rows->data());
-    for (size_t y = 0; y < raw_rows; ++y)
+    for (size_t y = 0; y < raw_rows; ++y) {
       convert_row((*job.rows)[y], out.pixels.data() + y * out_stride, static_cast<size_t>(w), color_type,
                   depth, palette);
+      if (!out.alpha.empty())
+        alpha_row((*job.rows)[y], out.alpha.data() + y * static_cast<size_t>(w), static_cast<size_t>(w),
+                  color_type, depth);
+    }
   } else {
     for (size_t y = 0; y < static_cast<size_t>(h); ++y) {
       png_read_row(png, job.raw->data(), nullptr);
       convert_row(job.raw->data(), out.pixels.data() + y * out_stride, static_cast<size_t>(w), color_type,
                   depth, palette);
+      if (!out.alpha.empty())
+        alpha_row(job.raw->data(), out.alpha.data() + y * static_cast<size_t>(w), static_cast<size_t>(w),
+                  color_type, depth);
     }
   }
   // No png_read_end: like PIL, whatever follows the image data (even a missing IEND)
@@ -195,7 +222,10 @@ Image decode_png(const uint8_t* data, size_t size, const DecodeLimits& limits) {
   job.raw = &raw;
   job.rows = &rows;
   if (!decode_into(job)) {
-    if (job.bad_size) check_dimensions(job.bad_width, job.bad_height, limits, "PNG");
+    if (job.bad_size) {
+      check_dimensions(job.bad_width, job.bad_height, limits, "PNG");
+      check_decode_budget(job.bad_width, job.bad_height, job.bad_bpp, "PNG");
+    }
     fail("{}", job.error[0] ? job.error : "corrupt PNG");
   }
   return out;

@@ -27,6 +27,8 @@ std::string content_key(const Image& img) {
   const int32_t size[2] = {img.width, img.height};
   h.add(size, sizeof(size));
   h.add(img.pixels.data(), img.pixels.size());
+  // Only when present, so alpha-free images keep their keys.
+  if (!img.alpha.empty()) h.add(img.alpha.data(), img.alpha.size());
   return h.hex();
 }
 

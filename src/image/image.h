@@ -8,10 +8,15 @@
 
 namespace argus::image {
 
-// RGB, row-major HWC, 3 bytes per pixel.
+// RGB, row-major HWC, 3 bytes per pixel: what PIL's convert("RGB") gives (alpha dropped,
+// no compositing). `alpha` keeps the source's alpha channel, one byte per pixel, when it
+// had one (PNG RGBA / gray+alpha, WebP with alpha), else it is empty: open_clip resizes
+// the RGBA image and converts to RGB only after (see clip_transform.h); every other
+// processor converts first and ignores it.
 struct Image {
   int width = 0, height = 0;
   std::vector<uint8_t> pixels;
+  std::vector<uint8_t> alpha;
 };
 
 // RGBA, row-major HWC, straight (not premultiplied) alpha: overlays.

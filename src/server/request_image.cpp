@@ -1,13 +1,13 @@
 #include "server/request_image.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include <httplib.h>
 
 #include "image/decode.h"
 #include "server/api_error.h"
 #include "util/base64.h"
+#include "util/open_under_root.h"
 
 namespace argus::server {
 
@@ -45,23 +45,33 @@ image::Image from_path(const std::string& ref, const ImagePolicy& policy, const 
   if (policy.image_root.empty())
     throw ApiError(403, "local image paths are disabled: start the server with --image-root DIR", "permission_error",
                    param);
+  // C strings end at a NUL: "a.jpg\0../../x" must not become "a.jpg".
+  if (ref.find('\0') != std::string::npos) bad_request("image path contains a NUL byte", param);
   std::string rel = ref.rfind("file://", 0) == 0 ? ref.substr(7) : ref;
   fs::path p = fs::path(rel).is_absolute() ? fs::path(rel) : fs::path(policy.image_root) / rel;
   std::error_code ec;
+  // A path that names something outside the root is refused as such whether or not it
+  // exists (this check alone is not the protection: see read_file_under_root).
   fs::path canon = fs::weakly_canonical(p, ec);
   if (ec) bad_request("image path \"" + ref + "\" cannot be resolved", param);
   const std::string root = policy.image_root;
   const std::string c = canon.string();
-  if (c.compare(0, root.size(), root) != 0 || (c.size() > root.size() && c[root.size()] != '/'))
-    throw ApiError(403, "image path \"" + ref + "\" is outside the image root", "permission_error", param);
-  if (!fs::is_regular_file(canon, ec)) throw ApiError(404, "image \"" + ref + "\" does not exist", "not_found_error", param);
-  const auto size = fs::file_size(canon, ec);
-  if (ec || size > policy.max_bytes) bad_request("image \"" + ref + "\" is too large", param);
-  std::ifstream in(canon, std::ios::binary);
-  std::vector<uint8_t> bytes(static_cast<size_t>(size));
-  if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-    bad_request("image \"" + ref + "\" could not be read", param);
-  return decode_bytes(bytes, policy, param);
+  auto outside = [&] {
+    return ApiError(403, "image path \"" + ref + "\" is outside the image root", "permission_error", param);
+  };
+  if (c.compare(0, root.size(), root) != 0 || (c.size() > root.size() && c[root.size()] != '/')) throw outside();
+  // Opened once, beneath the root: a link swapped since the check above cannot lead out.
+  RootedFile f = read_file_under_root(root, canon.lexically_relative(root).string(), policy.max_bytes);
+  using S = RootedFile::Status;
+  switch (f.status) {
+    case S::Ok: break;
+    case S::Outside: throw outside();
+    case S::Missing:
+    case S::NotRegular: throw ApiError(404, "image \"" + ref + "\" does not exist", "not_found_error", param);
+    case S::TooLarge: bad_request("image \"" + ref + "\" is too large", param);
+    default: bad_request("image \"" + ref + "\" could not be read", param);
+  }
+  return decode_bytes(f.bytes, policy, param);
 }
 
 image::Image from_http(const std::string& ref, const ImagePolicy& policy, const std::string& param) {

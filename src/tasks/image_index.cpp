@@ -1,10 +1,16 @@
 #include "tasks/image_index.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 #include <filesystem>
+#include <fstream>
 #include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexIDMap.h>
@@ -12,6 +18,7 @@
 
 #include "image/decode.h"
 #include "util/error.h"
+#include "util/hash.h"
 #include "util/progress.h"
 
 namespace fs = std::filesystem;
@@ -81,23 +88,78 @@ bool is_image_file(const fs::path& p) {
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".webp";
 }
 
+// PRAGMA application_id of argus's index databases: "argI".
+constexpr int64_t kIndexApplicationId = 0x61726749;
+
+// FNV-1a of a file's bytes ("" when unreadable): what the database remembers of the
+// .faiss file it wrote.
+std::string file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  Fnv1a h;
+  std::vector<char> buf(1 << 20);
+  while (in) {
+    in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+    h.add(buf.data(), static_cast<size_t>(in.gcount()));
+  }
+  return h.hex();
+}
+
 int64_t mtime_ns(const fs::path& p) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(fs::last_write_time(p).time_since_epoch()).count();
 }
 
 }  // namespace
 
-ImageIndex::ImageIndex(const std::string& db_path) : db_path_(db_path) {
-  if (sqlite3_open(db_path.c_str(), &db_) != SQLITE_OK) {
+ImageIndex::ImageIndex(const std::string& db_path, Mode mode) : db_path_(db_path) {
+  std::error_code ec;
+  if (mode == Mode::Search && !fs::is_regular_file(db_path, ec))
+    fail("no index database at {} (make one with `argus index build --db {}`)", db_path, db_path);
+  const int flags = mode == Mode::Build ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READWRITE;
+  if (sqlite3_open_v2(db_path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
     fail("cannot open index database {}: {}", db_path, msg);
   }
-  exec(db_,
-       "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
-       "CREATE TABLE IF NOT EXISTS images(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL,"
-       " size INTEGER, mtime INTEGER, embedding BLOB NOT NULL);");
+  // A search reading while a build commits (or the other way round) waits its turn.
+  sqlite3_busy_timeout(db_, 10000);
+  try {
+    check_identity(mode);
+  } catch (...) {
+    sqlite3_close(db_);
+    db_ = nullptr;
+    throw;
+  }
+}
+
+void ImageIndex::check_identity(Mode mode) {
+  int64_t app_id = 0;
+  {
+    Stmt s(db_, "PRAGMA application_id");
+    if (s.row()) app_id = s.i64(0);
+  }
+  std::vector<std::string> tables;
+  {
+    Stmt s(db_, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    while (s.row()) tables.push_back(s.text(0));
+  }
+  // Indexes written before the mark have exactly these two tables: adopted as argus's.
+  const bool ours = app_id == kIndexApplicationId ||
+                    (app_id == 0 && tables == std::vector<std::string>{"images", "meta"});
+  if (!ours && !(tables.empty() && app_id == 0))
+    fail("{} is a SQLite database that argus did not make (application_id {}, tables: {}); refusing to use it as an "
+         "index",
+         db_path_, app_id, tables.empty() ? "none" : fmt::format("{}", fmt::join(tables, ", ")));
+  if (!ours && mode == Mode::Search)
+    fail("{} is an empty database, not an index (make one with `argus index build`)", db_path_);
+  if (mode == Mode::Build) {
+    exec(db_,
+         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+         "CREATE TABLE IF NOT EXISTS images(id INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL,"
+         " size INTEGER, mtime INTEGER, embedding BLOB NOT NULL);");
+    exec(db_, fmt::format("PRAGMA application_id = {}", kIndexApplicationId).c_str());
+  }
 }
 
 ImageIndex::~ImageIndex() { sqlite3_close(db_); }
@@ -160,20 +222,34 @@ IndexStats ImageIndex::build(engine::DualEncoder& model, const std::string& fold
   }
   std::sort(todo.begin(), todo.end(), [](const Todo& a, const Todo& b) { return a.path < b.path; });
 
-  exec(db_, "BEGIN");
-  try {
-    Stmt del(db_, "DELETE FROM images WHERE path = ?");
+  // Every batch is its own transaction (bumping the generation), so a killed build keeps
+  // what it embedded; the next build skips those files as unchanged.
+  auto in_transaction = [&](const std::function<void()>& work) {
+    exec(db_, "BEGIN");
+    try {
+      work();
+      set_meta("generation", std::to_string(std::stoll("0" + meta("generation")) + 1));
+      exec(db_, "COMMIT");
+    } catch (...) {
+      exec(db_, "ROLLBACK");
+      throw;
+    }
+  };
+  Stmt del(db_, "DELETE FROM images WHERE path = ?");
+  in_transaction([&] {
     for (const auto& [path, _] : known)
       if (!present.count(path)) {
         del.bind(1, path).run();
         ++st.removed;
       }
-    Stmt put(db_, "INSERT OR REPLACE INTO images(path, size, mtime, embedding) VALUES(?, ?, ?, ?)");
-    Progress progress("indexing", static_cast<int64_t>(todo.size()));
-    for (size_t start = 0; start < todo.size(); start += static_cast<size_t>(batch_size)) {
+  });
+  Stmt put(db_, "INSERT OR REPLACE INTO images(path, size, mtime, embedding) VALUES(?, ?, ?, ?)");
+  Progress progress("indexing", static_cast<int64_t>(todo.size()));
+  for (size_t start = 0; start < todo.size(); start += static_cast<size_t>(batch_size)) {
+    size_t end = std::min(todo.size(), start + static_cast<size_t>(batch_size));
+    in_transaction([&] {
       std::vector<image::Image> images;
       std::vector<const Todo*> ok;
-      size_t end = std::min(todo.size(), start + static_cast<size_t>(batch_size));
       for (size_t i = start; i < end; ++i) {
         try {
           images.push_back(image::load_image(todo[i].path));
@@ -193,14 +269,10 @@ IndexStats ImageIndex::build(engine::DualEncoder& model, const std::string& fold
           put.bind(1, ok[i]->path).bind(2, ok[i]->size).bind(3, ok[i]->mtime).bind_blob(4, row.data_ptr(), row.nbytes()).run();
         }
       }
-      progress.step(static_cast<int64_t>(end - start), fs::path(todo[end - 1].path).filename().string());
-    }
-    progress.finish();
-    exec(db_, "COMMIT");
-  } catch (...) {
-    exec(db_, "ROLLBACK");
-    throw;
+    });
+    progress.step(static_cast<int64_t>(end - start), fs::path(todo[end - 1].path).filename().string());
   }
+  progress.finish();
   rebuild_faiss();
   return st;
 }
@@ -219,15 +291,38 @@ void ImageIndex::rebuild_faiss() {
     ids.push_back(s.i64(0));
   }
   set_meta("dim", std::to_string(dim));
-  std::string faiss_path = db_path_ + ".faiss";
+  const std::string faiss_path = db_path_ + ".faiss";
+  std::error_code ec;
   if (dim == 0) {
-    fs::remove(faiss_path);
-    return;
+    fs::remove(faiss_path, ec);
+  } else {
+    faiss::IndexFlatIP flat(dim);
+    faiss::IndexIDMap2 index(&flat);
+    index.add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vecs.data(), ids.data());
+    // Beside, then renamed over: a reader (or a kill) never sees half a file.
+    const std::string tmp = faiss_path + ".tmp" + std::to_string(::getpid());
+    try {
+      faiss::write_index(&index, tmp.c_str());
+    } catch (const std::exception& e) {
+      fs::remove(tmp, ec);
+      fail("cannot write {}: {}", faiss_path, e.what());
+    }
+    fs::rename(tmp, faiss_path, ec);
+    if (ec) {
+      fs::remove(tmp, ec);
+      fail("cannot write {}: {}", faiss_path, ec.message());
+    }
   }
-  faiss::IndexFlatIP flat(dim);
-  faiss::IndexIDMap2 index(&flat);
-  index.add_with_ids(static_cast<faiss::Index::idx_t>(ids.size()), vecs.data(), ids.data());
-  faiss::write_index(&index, faiss_path.c_str());
+  set_meta("faiss_generation", meta("generation"));
+  set_meta("faiss_count", std::to_string(ids.size()));
+  set_meta("faiss_hash", dim == 0 ? "" : file_hash(faiss_path));
+}
+
+bool ImageIndex::faiss_is_current(const std::string& faiss_path) const {
+  std::error_code ec;
+  if (!fs::is_regular_file(faiss_path, ec)) return false;
+  return meta("faiss_generation") == meta("generation") && meta("faiss_count") == std::to_string(size()) &&
+         !meta("faiss_hash").empty() && meta("faiss_hash") == file_hash(faiss_path);
 }
 
 std::vector<SearchHit> ImageIndex::search(engine::DualEncoder& model, const at::Tensor& query, int k) {
@@ -235,7 +330,9 @@ std::vector<SearchHit> ImageIndex::search(engine::DualEncoder& model, const at::
   if (k <= 0) fail("-k must be positive");
   std::string faiss_path = db_path_ + ".faiss";
   if (size() == 0) return {};
-  if (!fs::exists(faiss_path)) rebuild_faiss();
+  // The database is the truth: a .faiss file that is not the one it last wrote (a killed
+  // build, a copy from elsewhere, an edit) is rebuilt rather than searched.
+  if (!faiss_is_current(faiss_path)) rebuild_faiss();
   std::unique_ptr<faiss::Index> index;
   try {
     index.reset(faiss::read_index(faiss_path.c_str()));

@@ -1,6 +1,13 @@
 // An image collection index: embeddings in SQLite (the source of truth, with each
 // file's size and mtime for incremental updates) and a FAISS inner-product index
 // beside it (PATH.faiss), rebuilt from SQLite whenever the collection changes.
+//
+// Consistency: the database carries argus's mark (PRAGMA application_id) and is never
+// created by a search, nor are tables added to a SQLite file argus did not make. A build
+// commits every batch, so a killed one keeps what it embedded; each commit bumps a
+// generation. The .faiss file is written beside and renamed into place, and the
+// database records the generation, entry count and FNV-1a hash it was written for: a
+// search that finds it stale, altered or missing rebuilds it from the database.
 #pragma once
 #include <functional>
 #include <memory>
@@ -25,7 +32,9 @@ struct SearchHit {
 
 class ImageIndex {
  public:
-  explicit ImageIndex(const std::string& db_path);
+  enum class Mode { Build, Search };
+  // Build creates the database if need be; Search opens only an existing argus index.
+  ImageIndex(const std::string& db_path, Mode mode);
   ~ImageIndex();
   ImageIndex(const ImageIndex&) = delete;
   ImageIndex& operator=(const ImageIndex&) = delete;
@@ -44,6 +53,8 @@ class ImageIndex {
   std::vector<SearchHit> search(engine::DualEncoder& model, const at::Tensor& query, int k);
   void check_model(engine::DualEncoder& model);
   void rebuild_faiss();
+  bool faiss_is_current(const std::string& faiss_path) const;
+  void check_identity(Mode mode);
   std::string meta(const std::string& key) const;
   void set_meta(const std::string& key, const std::string& value);
   std::string db_path_;

@@ -3,7 +3,8 @@
 // `siblings`), resolve (/{id}/resolve/{rev}/{file} with X-Repo-Commit and ETag; large
 // "LFS" files answer 302 to /lfs/{sha256} with X-Linked-Etag/X-Linked-Size, as the
 // hub redirects to its CDN), byte ranges on /lfs, and the hub's 401/403/404 answers with
-// X-Error-Code. Knobs break transfers the ways a real network or server can.
+// X-Error-Code. Knobs break transfers the ways a real network or server can, and
+// use_cdn() moves the LFS bodies to a second origin, as the hub's CDN is one.
 #pragma once
 #include <atomic>
 #include <filesystem>
@@ -45,9 +46,32 @@ class FakeHub {
   ~FakeHub() {
     svr_.stop();
     thread_.join();
+    if (cdn_thread_.joinable()) {
+      cdn_.stop();
+      cdn_thread_.join();
+    }
   }
 
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // From now on LFS redirects point at a second server (another port: another origin),
+  // as the hub's point at its CDN. Call before requests are made.
+  void use_cdn() {
+    cdn_.Get(R"(/lfs/([0-9a-f]{64}))", [this](const auto& q, auto& r) { lfs(q, r); });
+    cdn_port_ = cdn_.bind_to_any_port("127.0.0.1");
+    cdn_thread_ = std::thread([this] { cdn_.listen_after_bind(); });
+  }
+  std::string lfs_origin() const { return cdn_port_ ? "http://127.0.0.1:" + std::to_string(cdn_port_) : endpoint(); }
+
+  // Every request's path and Authorization header ("" for none), in order, with the
+  // origin that received it.
+  struct Seen {
+    std::string origin, path, authorization;
+  };
+  std::vector<Seen> requests() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
 
   // A model repo whose files are a fixture directory's (without its io.* reference
   // data) plus `extra`, committed on `main`; returns the commit.
@@ -118,6 +142,7 @@ class FakeHub {
 
   // The repo and commit a request names, or nullptr after writing the hub's error.
   const Files* find(const httplib::Request& q, httplib::Response& r, std::string& commit) {
+    seen_.push_back({endpoint(), q.path, q.get_header_value("Authorization")});
     auto it = repos_.find(q.matches[1]);
     if (it == repos_.end()) return error(r, 404, "RepoNotFound"), nullptr;
     const Repo& repo = it->second;
@@ -156,7 +181,7 @@ class FakeHub {
     }
     const std::string sha = hash(bytes, hub::Digest::sha256);
     r.status = 302;
-    r.set_header("Location", endpoint() + "/lfs/" + sha);
+    r.set_header("Location", lfs_origin() + "/lfs/" + sha);
     r.set_header("ETag", "\"pointer-" + sha.substr(0, 8) + "\"");  // the pointer file's, not the blob's
     r.set_header("X-Linked-Etag", "\"" + sha + "\"");
     r.set_header("X-Linked-Size", std::to_string(static_cast<int64_t>(bytes.size()) + lfs_size_error));
@@ -167,6 +192,8 @@ class FakeHub {
     {
       std::lock_guard<std::mutex> lock(mu_);
       ranges_.push_back(q.get_header_value("Range"));
+      // Which server answered: its port is the one the request was sent to.
+      seen_.push_back({q.local_port == cdn_port_ ? lfs_origin() : endpoint(), q.path, q.get_header_value("Authorization")});
       bytes = blobs_.at(q.matches[1]);
     }
     ++lfs_transfers;
@@ -183,13 +210,14 @@ class FakeHub {
                            });
   }
 
-  httplib::Server svr_;
-  int port_ = 0;
-  std::thread thread_;
+  httplib::Server svr_, cdn_;
+  int port_ = 0, cdn_port_ = 0;
+  std::thread thread_, cdn_thread_;
   std::mutex mu_;
   std::map<std::string, Repo> repos_;
   std::map<std::string, std::string> blobs_;  // sha256 -> bytes of LFS files
   std::vector<std::string> ranges_;
+  std::vector<Seen> seen_;
   int commits_ = 0;
 };
 

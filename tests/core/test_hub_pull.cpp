@@ -208,3 +208,27 @@ TEST_F(HubPull, TakesOnlyTheShardsTheIndexNames) {
   EXPECT_FALSE(fs::exists(snap / "model-old.safetensors"));
   EXPECT_FALSE(fs::exists(snap / "pytorch_model.bin.index.json"));
 }
+
+// HF_TOKEN goes to the hub, never to the host an LFS redirect points at: signed CDN URLs
+// must not receive the user's credentials (a redirect to another origin drops them).
+TEST_F(HubPull, SendsTheTokenToTheHubButNotToTheCdn) {
+  hub_.use_cdn();
+  ASSERT_NE(hub_.lfs_origin(), hub_.endpoint());
+  token_ = "secret";
+  const fs::path snap = pull("test-org/tiny-clip");
+  EXPECT_EQ(slurp(snap / "model.safetensors"), slurp(kClip / "model.safetensors"));
+  int to_hub = 0, to_cdn = 0;
+  for (const auto& r : hub_.requests()) {
+    SCOPED_TRACE(r.origin + r.path);
+    if (r.origin == hub_.endpoint()) {
+      ++to_hub;
+      EXPECT_EQ(r.authorization, "Bearer secret");
+    } else {
+      ++to_cdn;
+      EXPECT_EQ(r.origin, hub_.lfs_origin());
+      EXPECT_EQ(r.authorization, "");
+    }
+  }
+  EXPECT_GT(to_hub, 0);
+  EXPECT_GT(to_cdn, 0);  // the weights came through the redirect
+}

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "image/decode.h"
+#include "image/decode_budget.h"
 #include "image/encode_png.h"
 #include "util/error.h"
 #include "../common/temp_dir.h"
@@ -198,6 +199,16 @@ TEST(ImageDecode, MatchesPillowOnCmykGrayProgressiveWebpAnd16BitInterlaced) {
   }
 }
 
+// The alpha channel is kept beside the RGB where PIL opens the file as RGBA
+// (<name>.alpha is Pillow's getchannel("A")), and absent where it has none.
+TEST(ImageDecode, KeepsThePillowAlphaChannelBesideTheRgb) {
+  for (const char* name : {"alpha.webp", "rgba16_interlaced.png"}) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(load_image(test_data(name)).alpha, read_bytes(test_data(std::string(name) + ".alpha")));
+  }
+  for (const char* name : {"cmyk.jpg", "gray.jpg", "progressive.jpg"}) EXPECT_TRUE(load_image(test_data(name)).alpha.empty()) << name;
+}
+
 TEST(ImageDecode, GrayJpegReplicatesItsChannel) {
   const Image im = load_image(test_data("gray.jpg"));
   for (size_t i = 0; i < im.pixels.size(); i += 3) {
@@ -211,6 +222,15 @@ TEST(ImageDecode, GrayJpegReplicatesItsChannel) {
 TEST(ImagePngConvert, RgbaDropsAlphaWithoutCompositing) {
   auto png = make_png(2, 1, 8, 6, {{10, 20, 30, 0, 200, 100, 50, 128}});
   EXPECT_EQ(rgb_of(decode(png)), (std::vector<uint8_t>{10, 20, 30, 200, 100, 50}));
+  EXPECT_EQ(decode(png).alpha, (std::vector<uint8_t>{0, 128}));
+}
+
+TEST(ImagePngConvert, AlphaPlaneOnlyForAlphaColourTypes) {
+  EXPECT_EQ(decode(make_png(2, 1, 8, 4, {{7, 3, 250, 255}})).alpha, (std::vector<uint8_t>{3, 255}));
+  EXPECT_EQ(decode(make_png(1, 1, 16, 4, {{0xAB, 0xCD, 0x12, 0x34}})).alpha, (std::vector<uint8_t>{0x12}));
+  EXPECT_EQ(decode(make_png(1, 1, 16, 6, {{1, 2, 3, 4, 5, 6, 7, 8}})).alpha, (std::vector<uint8_t>{7}));
+  EXPECT_TRUE(decode(make_png(2, 1, 8, 0, {{7, 250}})).alpha.empty());
+  EXPECT_TRUE(decode(make_png(1, 1, 8, 2, {{1, 2, 3}})).alpha.empty());
 }
 
 TEST(ImagePngConvert, GrayscaleAndGrayAlphaReplicate) {
@@ -381,6 +401,26 @@ TEST(ImageDecodeErrors, HugeHeadersAreRefusedBeforeAllocation) {
   // PNG allows widths up to 2^31 - 1.
   const std::string wide = decode_error(make_png(0x7FFFFFFF, 2, 8, 0, {{1}}));
   EXPECT_NE(wide.find("exceeds the limit"), std::string::npos) << wide;
+}
+
+// Under PIL's pixel limit but over the decode budget (image/decode_budget.h): a 13000 x
+// 13000 PNG is 493 KB on disk and 507 MB decoded. Refused from the header, naming the
+// size and the budget, whatever the caller's pixel limit.
+TEST(ImageDecodeErrors, ImagesOverTheDecodeBudgetAreRefusedBeforeAllocation) {
+  ASSERT_LT(int64_t{13000} * 13000, DecodeLimits{}.max_pixels);
+  for (const auto& [what, bytes] : std::vector<std::pair<const char*, std::vector<uint8_t>>>{
+           {"PNG", make_png(13000, 13000, 8, 2, {{1, 2, 3}})},
+           {"JPEG", jpeg_with_size(13000, 13000)},
+           {"WebP", webp_header(12000, 12000)}}) {
+    SCOPED_TRACE(what);
+    const std::string e = decode_error(bytes);
+    EXPECT_NE(e.find("decode budget of 384 MB"), std::string::npos) << e;
+    EXPECT_NE(e.find("x1"), std::string::npos) << e;  // the size is named
+  }
+  // A kept alpha plane counts: 10500 x 10000 fits as RGB (300 MB), not as RGBA (400 MB).
+  EXPECT_TRUE(within_decode_budget(10500, 10000, 3));
+  EXPECT_FALSE(within_decode_budget(10500, 10000, 4));
+  EXPECT_NE(decode_error(make_png(10500, 10000, 8, 6, {{1, 2, 3, 4}})).find("decode budget"), std::string::npos);
 }
 
 TEST(ImageDecodeErrors, CallerLimitApplies) {

@@ -107,6 +107,20 @@ TEST(Cli, IndexBuildIsIncrementalAndSearchFindsTheImage) {
   EXPECT_EQ(t.json()["results"].size(), 1u);
 }
 
+// A config.json whose sizes the tensors do not bear out is refused before any module is
+// built (main allocated 100000 x 100000 text layers first, or died in bad_alloc).
+TEST(CliBadInput, AbsurdConfigSizesAreRefusedBeforeAllocating) {
+  auto dir = fresh_dir("absurd_config");
+  fs::create_symlink(fs::path(test::fixture("clip")) / "model.safetensors", dir / "model.safetensors");
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "preprocessor_config.json"})
+    if (fs::exists(fs::path(test::fixture("clip")) / f)) fs::create_symlink(fs::path(test::fixture("clip")) / f, dir / f);
+  auto cfg = nlohmann::json::parse(read_file(test::fixture("clip") + "/config.json"));
+  cfg["text_config"]["hidden_size"] = 100000;
+  std::ofstream(dir / "config.json") << cfg.dump();
+  auto r = run_cli({"embed", "--model", dir.string(), "--text", "a dog"});
+  EXPECT_CLEAN_ERROR(r, "text_config.hidden_size is 100000");
+}
+
 TEST(CliBadInput, UnknownModelTypeIsOneClearLine) {
   auto r = run_cli({"classify", "--model", test::fixture("detr"), "--image", img("dog.jpg"), "--label", "x"});
   EXPECT_CLEAN_ERROR(r, "unknown model_type \"detr\"");

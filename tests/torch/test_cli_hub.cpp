@@ -1,10 +1,18 @@
 // `argus pull`, `argus models` and `--model org/name` end to end, against the fake hub
 // (tests/common/fake_hub.h) serving the clip fixture as test-org/tiny-clip.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
 
 #include "cli_runner.h"
 #include "parity.h"
@@ -53,7 +61,92 @@ std::vector<std::string> embed(const std::string& model) {
   return a;
 }
 
+// `argus serve ARGS...` as a background process: waits for its "serving ... on
+// http://HOST:PORT/" line and stops it (SIGTERM) when destroyed.
+class ServeProcess {
+ public:
+  explicit ServeProcess(const std::vector<std::string>& args) {
+    log_ = (fs::path(test::process_temp_dir("cli_serve")) / ("serve" + std::to_string(::getpid()) + "_" +
+                                                            std::to_string(counter_++) + ".err")).string();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<std::string> argv = {ARGUS_BINARY, "--threads", "1", "serve"};
+      argv.insert(argv.end(), args.begin(), args.end());
+      std::vector<char*> p;
+      for (auto& a : argv) p.push_back(a.data());
+      p.push_back(nullptr);
+      std::freopen(log_.c_str(), "w", stderr);
+      std::freopen("/dev/null", "r", stdin);
+      ::execv(ARGUS_BINARY, p.data());
+      ::_exit(127);
+    }
+    const std::regex serving(R"(serving .* on http://[^:]+:(\d+)/)");
+    for (int i = 0; i < 1200 && port_ == 0; ++i) {
+      std::smatch m;
+      const std::string text = log();
+      if (std::regex_search(text, m, serving)) port_ = std::stoi(m[1]);
+      else if (::waitpid(pid_, &status_, WNOHANG) == pid_) exited_ = true;
+      if (exited_) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ~ServeProcess() {
+    if (!exited_) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, &status_, 0);
+    }
+  }
+  int port() const { return port_; }  // 0: it never said it was serving (see log())
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::string log_;
+  pid_t pid_ = -1;
+  int port_ = 0, status_ = 0;
+  bool exited_ = false;
+};
+
+// The served model's embedding of `text`, through POST /v1/embeddings.
+std::vector<double> served_text_embedding(int port, const std::string& model, const std::string& text) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(120);
+  auto r = c.Post("/v1/embeddings", nlohmann::json{{"model", model}, {"input", {text}}}.dump(), "application/json");
+  if (!r || r->status != 200) {
+    ADD_FAILURE() << "embeddings: " << (r ? std::to_string(r->status) + " " + r->body : std::string("no answer"));
+    return {};
+  }
+  return nlohmann::json::parse(r->body)["data"][0]["embedding"].get<std::vector<double>>();
+}
+
 }  // namespace
+
+// serve --model NAME=org/name resolves the name as every --model does: pulled from the
+// hub on first use, from the cache (even offline) after; and the model answers.
+TEST_F(CliHub, ServeResolvesAModelNameThroughTheHubAndTheCache) {
+  auto local = run_cli({"embed", "--model", test::fixture("clip"), "--text", "a dog", "--json"});
+  ASSERT_EQ(local.rc, 0) << local.err;
+  const auto expected = local.json()["text_embeds"][0].get<std::vector<double>>();
+  {
+    ServeProcess serve({"--model", "tiny=test-org/tiny-clip", "--port", "0"});
+    ASSERT_GT(serve.port(), 0) << serve.log();
+    EXPECT_TRUE(fs::is_symlink(snapshot() / "model.safetensors")) << serve.log();  // pulled into the cache
+    const auto got = served_text_embedding(serve.port(), "tiny", "a dog");
+    ASSERT_EQ(got.size(), expected.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], expected[i], 1e-5) << i;
+  }
+  const int transfers = hub_.lfs_transfers;
+  ::setenv("HF_HUB_OFFLINE", "1", 1);
+  ServeProcess offline({"--model", "tiny=test-org/tiny-clip@main", "--port", "0"});
+  ASSERT_GT(offline.port(), 0) << offline.log();
+  EXPECT_EQ(served_text_embedding(offline.port(), "tiny", "a dog").size(), expected.size());
+  EXPECT_EQ(hub_.lfs_transfers, transfers);  // nothing fetched again
+}
 
 TEST_F(CliHub, PullThenEmbedAndClassifyByName) {
   auto pulled = run_cli({"pull", "test-org/tiny-clip"});

@@ -35,6 +35,41 @@ TEST(OpenClipCli, EmbedAndInspectKnowTheFamily) {
   EXPECT_EQ(in.json()["family"], "open_clip CLIP");
 }
 
+namespace {
+// A directory holding only open_clip_config.json and one weights file of `family`.
+std::string dir_with_only(const std::string& family, const std::string& weights) {
+  namespace fs = std::filesystem;
+  fs::path dir = test::fresh_temp_dir("open_clip_only_" + weights);
+  for (const std::string name : {std::string("open_clip_config.json"), weights})
+    fs::create_symlink(fs::path(test::fixture(family)) / name, dir / name);
+  return dir.string();
+}
+}  // namespace
+
+TEST(OpenClipCli, InspectReadsAPickledBinOrATorchScriptPtAlone) {
+  auto st = run_cli({"inspect", "--model", test::fixture("openclip_rn"), "--json"});
+  ASSERT_EQ(st.rc, 0) << st.err;
+  auto bin = run_cli({"inspect", "--model", dir_with_only("openclip_rn", "open_clip_pytorch_model.bin"), "--json"});
+  ASSERT_EQ(bin.rc, 0) << bin.err;
+  // The .bin is the same state dict as the safetensors file.
+  EXPECT_EQ(bin.json()["family"], "open_clip CLIP");
+  EXPECT_EQ(bin.json()["parameters"], st.json()["parameters"]);
+  EXPECT_EQ(bin.json()["tensors"], st.json()["tensors"]);
+  EXPECT_EQ(bin.json()["dtypes"], st.json()["dtypes"]);
+  EXPECT_EQ(bin.json()["config"]["weights"], "open_clip_pytorch_model.bin");
+  EXPECT_EQ(bin.json()["config"]["vision_cfg.tower"], "ModifiedResNet");
+
+  auto vit = run_cli({"inspect", "--model", test::fixture("openclip_vit"), "--json"});
+  ASSERT_EQ(vit.rc, 0) << vit.err;
+  auto pt = run_cli({"inspect", "--model", dir_with_only("openclip_vit", "model_openai_jit.pt"), "--json"});
+  ASSERT_EQ(pt.rc, 0) << pt.err;
+  EXPECT_EQ(pt.json()["family"], "open_clip CLIP");
+  EXPECT_EQ(pt.json()["config"]["vision_cfg.tower"], "ViT");
+  // OpenAI's archives carry three int64 scalars (input_resolution, context_length,
+  // vocab_size) beside the same weights.
+  EXPECT_EQ(pt.json()["parameters"].get<int64_t>(), vit.json()["parameters"].get<int64_t>() + 3);
+}
+
 TEST(OpenClipCli, IndexBuildAndSearchByTextAndImage) {
   namespace fs = std::filesystem;
   fs::path dir = test::fresh_temp_dir("open_clip_index");

@@ -6,11 +6,13 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "cli_runner.h"
 #include "engine/dual_encoder.h"
 #include "image/decode.h"
+#include "image/encode_png.h"
 #include "server_fixture.h"
 #include "tasks/chat/chat_completion.h"
 #include "tasks/chat/generation_settings.h"
@@ -371,6 +373,56 @@ TEST(ServerModels, LeastRecentlyUsedModelIsUnloadedPastTheBudget) {
   EXPECT_TRUE(model_loaded(s, "sam"));
   // And it comes back on demand.
   EXPECT_EQ(post("/v1/embeddings", {{"model", "clip"}, {"input", "x"}}, "", &s).status, 200);
+}
+
+// --image-root holds against a symlink swapped while requests are served (main checked
+// the resolved path, then opened it again following links: 1 in 600 served the file
+// outside), and a NUL byte cannot cut a path short.
+TEST(ServerImages, ImageRootHoldsAgainstASwappedLinkAndANulByte) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::canonical(test::fresh_temp_dir("server_image_root"));
+  fs::create_directories(base / "root");
+  auto solid = [](uint8_t r, uint8_t g, uint8_t b) {
+    image::Image im = image::make_image(8, 8);
+    for (size_t i = 0; i < im.pixels.size(); i += 3) im.pixels[i] = r, im.pixels[i + 1] = g, im.pixels[i + 2] = b;
+    return im;
+  };
+  image::encode_png(solid(250, 10, 10), (base / "root" / "inside.png").string());
+  image::encode_png(solid(10, 10, 250), (base / "outside.png").string());
+  auto o = test::fixture_server_options();
+  o.image_root = (base / "root").string();
+  test::TestServer s(o);
+  auto embed = [&](const std::string& url) {
+    return post("/v1/embeddings", {{"model", "clip"}, {"input", {{{"type", "image_url"}, {"image_url", {{"url", url}}}}}}}, "", &s);
+  };
+  auto inside = embed("inside.png");
+  ASSERT_EQ(inside.status, 200) << inside.raw;
+  expect_error(embed("../outside.png"), 403);
+  expect_error(embed(std::string("inside.png\0../outside.png", 25)), 400);
+
+  fs::create_symlink("inside.png", base / "root" / "flip.png");
+  std::atomic<bool> stop{false};
+  std::thread flipper([&] {
+    for (unsigned i = 0; !stop; ++i) {
+      std::error_code ec;
+      fs::remove(base / "root" / "flip.tmp", ec);
+      fs::create_symlink(i % 2 ? fs::path("inside.png") : base / "outside.png", base / "root" / "flip.tmp", ec);
+      fs::rename(base / "root" / "flip.tmp", base / "root" / "flip.png", ec);
+    }
+  });
+  int served = 0;
+  for (int i = 0; i < 1500; ++i) {
+    auto r = embed("flip.png");
+    if (r.status == 200) {
+      ++served;
+      ASSERT_EQ(r.body["data"][0]["embedding"], inside.body["data"][0]["embedding"]) << "request " << i;
+    } else {
+      ASSERT_TRUE(r.status == 403 || r.status == 404) << r.raw;
+    }
+  }
+  stop = true;
+  flipper.join();
+  EXPECT_GT(served, 0);
 }
 
 TEST(ServerImages, RemoteUrlsOnlyWhenAllowedAndFetchedOverHttp) {

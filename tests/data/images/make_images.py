@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 # Regenerates the small decoder test images and the RGB bytes Pillow (Debian 12's
 # python3-pil 9.4) decodes them to: <name>.rgb is Image.open(name).convert("RGB")
-# as raw HWC bytes. Run from this directory with /usr/bin/python3.
+# as raw HWC bytes, and <name>.alpha, for the files PIL opens with an alpha channel, is
+# that channel (open_clip's transform resizes with it). Run from this directory with
+# /usr/bin/python3.
 import io, struct, zlib
 import numpy as np
 from PIL import Image
@@ -18,6 +20,9 @@ def save(name, data):
     open(name, "wb").write(data)
     rgb = np.array(Image.open(io.BytesIO(data)).convert("RGB"))
     open(name + ".rgb", "wb").write(rgb.tobytes())
+    im = Image.open(io.BytesIO(data))
+    if im.mode in ("RGBA", "LA"):
+        open(name + ".alpha", "wb").write(np.array(im.getchannel("A")).tobytes())
 
 
 def encoded(im, fmt, **kw):
