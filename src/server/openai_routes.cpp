@@ -377,7 +377,7 @@ StreamJob completions_stream(Context& ctx, const nlohmann::json& body) {
 
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
   check_known_keys(body, {"model", "input", "encoding_format", "dimensions", "user"});
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Embed), Role::Embed, ctx.deadline());
+  const std::string model = ctx.model_name(body, Role::Embed);
   const std::string format = opt_string(body, "encoding_format").value_or("float");
   if (format != "float" && format != "base64")
     bad_request("encoding_format must be \"float\" or \"base64\"", "encoding_format");
@@ -412,6 +412,8 @@ nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
                   where);
     }
   }
+  // The model is taken once the request is checked and its images decoded.
+  auto lease = ctx.pool.acquire(model, Role::Embed, ctx.deadline());
   at::Tensor te, ie;
   try {
     if (!texts.empty()) te = lease->embed->embed_texts(texts).to(at::kFloat).contiguous();

@@ -98,9 +98,15 @@ TEST(ServerFraming, ContentLengthWithTransferEncodingIsRefused) {
 }
 
 TEST(ServerFraming, AnUnambiguousRequestStillKeepsItsConnection) {
-  // One Content-Length, then a second request on the same connection: both answered.
-  const std::string reply = test::raw_exchange(
-      bare_server().port(), kHead + "Content-Length: 2\r\n\r\n{}" + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  // One Content-Length, then (once the first is answered: httplib 0.11 does not keep
+  // pipelined bytes) a second request on the same connection: both answered.
+  const int fd = test::raw_connect(bare_server().port());
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(test::raw_send(fd, kHead + "Content-Length: 2\r\n\r\n{}"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(test::raw_send(fd, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+  const std::string reply = test::raw_read_all(fd);
+  ::close(fd);
   EXPECT_EQ(count_of(reply, "HTTP/1.1 "), 2u) << reply;
   EXPECT_NE(reply.find("\"status\":\"ok\""), std::string::npos) << reply;
 }
@@ -127,12 +133,19 @@ TEST(ServerCancellation, AClientThatHangsUpStopsItsGenerationAndFreesTheModel) {
   const int64_t full = json::parse(live->body)["usage"]["completion_tokens"];
   ASSERT_GE(full, 100) << "the fixture stops early; the test needs a long generation";
 
+  // A response is logged (and counted) just after its last byte is sent: wait for it.
   const std::string served = "argus_requests_total{route=\"/v1/completions\",status=\"200\"}";
   const std::string tokens = "argus_tokens_total{kind=\"completion\"}";
+  auto wait_served = [&](double n) {
+    for (int i = 0; i < 600 && metric(s, served) < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return metric(s, served) >= n;
+  };
+  double requests = 1;
+  ASSERT_TRUE(wait_served(requests));
   for (bool stream : {false, true}) {
     json b = body;
     b["stream"] = stream;
-    const double before = metric(s, tokens), logged = metric(s, served);
+    const double before = metric(s, tokens);
     // Send the whole request and hang up without reading the answer.
     const std::string text = b.dump();
     const int fd = test::raw_connect(s.port());
@@ -140,9 +153,8 @@ TEST(ServerCancellation, AClientThatHangsUpStopsItsGenerationAndFreesTheModel) {
     ASSERT_TRUE(test::raw_send(fd, "POST /v1/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                                    "Content-Length: " + std::to_string(text.size()) + "\r\n\r\n" + text));
     ::close(fd);
-    // Wait until the server has finished with it (it is logged when its response ends).
-    for (int i = 0; i < 600 && metric(s, served) == logged; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    ASSERT_EQ(metric(s, served), logged + 1) << "the abandoned request never ended";
+    // Its tokens are counted when its generation ends, before it is logged.
+    ASSERT_TRUE(wait_served(++requests)) << "the abandoned request never ended";
     const double abandoned = metric(s, tokens) - before;
     EXPECT_LT(abandoned, static_cast<double>(full) / 2) << (stream ? "streamed" : "non-streamed")
                                                         << ": the generation ran on after its client left";
@@ -151,6 +163,7 @@ TEST(ServerCancellation, AClientThatHangsUpStopsItsGenerationAndFreesTheModel) {
     ASSERT_TRUE(next);
     EXPECT_EQ(next->status, 200) << next->body;
     EXPECT_EQ(json::parse(next->body)["usage"]["completion_tokens"], full);
+    ASSERT_TRUE(wait_served(++requests));
   }
 }
 
