@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "cli/default_models.h"
+#include "tasks/chat/chat_limits.h"
 
 namespace argus::cli {
 
@@ -15,6 +16,8 @@ void add_chat_flags(CLI::App* cmd, ChatArgs& a, const char* image_help) {
 }
 
 OpenChat open_chat(const ChatArgs& a, const char* what) {
+  tasks::check_image_count(a.images.size());
+  tasks::check_stop_strings(a.gen.stop);
   OpenChat c;
   const std::string dir = model_or_default(a.model, "llava");
   c.model = tasks::ChatModel::open(dir, a.gen.dtype, a.lora);

@@ -19,6 +19,7 @@ void add_classify(CLI::App& app) {
   cmd->add_option("--template", o->text_template, "prompt template, {} is the label (e.g. \"a photo of a {}\")");
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
+    tasks::check_classify_request(o->labels, o->text_template);
     auto model = engine::DualEncoder::open(model_or_default(o->model, "clip"));
     auto r = tasks::classify(*model, image::load_image(o->image), o->labels, o->text_template);
     if (o->json) return print_json({{"labels", r.labels}, {"logits", r.logits}, {"probs", r.probs}});

@@ -41,19 +41,19 @@ tasks::Exemplar parse_exemplar(const std::string& spec) {
 }
 
 void add_detect_flags(CLI::App* cmd, DetectFlags& f) {
-  cmd->add_option("--threshold", f.threshold,
+  f.threshold_flag = cmd->add_option("--threshold", f.threshold,
                   "keep detections scoring above this (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO)");
   cmd->add_option("--text-threshold", f.text_threshold,
                   "Grounding DINO: the query's phrase must score above this too (default 0.25)");
   cmd->add_option("--nms", f.nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
   cmd->add_flag("--class-agnostic", f.class_agnostic, "NMS across queries, not only within each query");
-  cmd->add_option("--top-k", f.top_k, "keep at most K detections (best first)");
+  f.top_k_flag = cmd->add_option("--top-k", f.top_k, "keep at most K detections (best first; default all)");
 }
 
 tasks::DetectOptions parse_detect_options(const DetectFlags& f) {
   const std::string& nms = f.nms;
   tasks::DetectOptions o;
-  if (!std::isnan(f.threshold)) o.threshold = f.threshold;
+  if (f.threshold_flag && f.threshold_flag->count()) o.threshold = f.threshold;
   o.text_threshold = f.text_threshold;
   if (nms == "none") {
     o.nms_iou = -1;
@@ -64,8 +64,8 @@ tasks::DetectOptions parse_detect_options(const DetectFlags& f) {
       fail("--nms \"{}\" must be an IoU in [0, 1) or \"none\"", nms);
   }
   o.class_agnostic = f.class_agnostic;
-  if (f.top_k < -1 || f.top_k == 0) fail("--top-k {} must be positive", f.top_k);
-  o.top_k = f.top_k;
+  if (f.top_k_flag && f.top_k_flag->count()) o.top_k = f.top_k;
+  tasks::check_detect_options(o);
   return o;
 }
 
@@ -105,6 +105,7 @@ void add_detect(CLI::App& app) {
   cmd->callback([o] {
     auto opts = parse_detect_options(o->filter);
     if (o->queries.empty() && o->exemplars.empty()) fail("detect needs at least one --query or --exemplar");
+    tasks::check_query_counts(o->queries.size(), o->exemplars.size());
     std::vector<tasks::Exemplar> exemplars;
     for (const auto& spec : o->exemplars) exemplars.push_back(parse_exemplar(spec));
     image::Image img = image::load_image(o->image);

@@ -2,6 +2,7 @@
 #include "cli/default_models.h"
 #include "engine/dual_encoder.h"
 #include "image/decode.h"
+#include "tasks/embed_limits.h"
 #include "util/error.h"
 
 namespace argus::cli {
@@ -32,6 +33,7 @@ void add_embed(CLI::App& app) {
   cmd->add_flag("--json", o->json, "print JSON (the only output format)");
   cmd->callback([o] {
     if (o->images.empty() && o->texts.empty()) fail("embed needs at least one --image or --text");
+    tasks::check_embed_counts(o->texts.size(), o->images.size());
     auto model = engine::DualEncoder::open(model_or_default(o->model, "clip"));
     std::vector<image::Image> images;
     for (const auto& p : o->images) images.push_back(image::load_image(p));

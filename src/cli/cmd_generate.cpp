@@ -6,6 +6,7 @@
 #include "hub/pull.h"
 #include "image/decode.h"
 #include "nn/tensor_io.h"
+#include "tasks/chat/chat_limits.h"
 #include "tasks/chat/chat_model.h"
 #include "tasks/chat/generation_settings.h"
 #include "tasks/chat/text_stream.h"
@@ -21,7 +22,9 @@ void add_generation_flags(CLI::App* cmd, tasks::GenerationSettings& s) {
   cmd->add_option("--top-p", s.sampling.top_p, "nucleus sampling: keep tokens up to this probability mass");
   cmd->add_option("--min-p", s.sampling.min_p, "drop tokens below min-p times the top probability");
   cmd->add_option("--repetition-penalty", s.sampling.repetition_penalty, "penalise tokens already seen (>1)");
-  cmd->add_option("--seed", s.sampling.seed, "random seed for sampling");
+  cmd->add_option_function<std::string>(
+      "--seed", [&s](const std::string& v) { s.sampling.seed = tasks::parse_seed(v); },
+      "random seed for sampling (an integer in 0..2^64-1)");
   cmd->add_option("--stop", s.stop, "stop when the text contains this string (repeatable)");
   cmd->add_option("--dtype", s.dtype,
                   "decoder weights: auto (bfloat16 for a 16-bit checkpoint, else float32), float32 or bfloat16")
@@ -80,6 +83,7 @@ void add_generate(CLI::App& app) {
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
     std::vector<int64_t> ids = parse_ids(o->prompt_ids);
+    tasks::check_image_count(o->images.size());
     o->model = hub::resolve_model(o->model);
     auto model = tasks::ChatModel::open(o->model, o->gen.dtype, o->lora);
     tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);

@@ -125,6 +125,8 @@ void add_segment(CLI::App& app) {
   cmd->callback([o] {
     if (o->everything && (!o->points.empty() || !o->box.empty()))
       fail("segment: --everything takes no --point or --box prompts");
+    seg::check_point_count(o->points.size());
+    if (o->everything) seg::check_everything_options(o->auto_opts);
     seg::Prompt prompt;
     for (const auto& p : o->points) prompt.points.push_back(parse_point(p));
     if (!o->box.empty()) prompt.box = parse_box(o->box);

@@ -52,6 +52,10 @@ void add_serve(CLI::App& app) {
   cmd->add_option("--max-tokens", o->s.max_tokens, "largest max_tokens a request may ask for (default 4096)");
   cmd->add_option("--max-prompt-tokens", o->s.max_prompt_tokens, "longest prompt (default: the model's context)");
   cmd->add_option("--max-queue", o->s.max_queue, "requests admitted at once; more get 429 (default 16)");
+  cmd->add_option("--max-connections", o->s.max_connections,
+                  "connections served at once, a thread each; more wait (default 256)");
+  cmd->add_option("--read-timeout", o->s.read_timeout_s,
+                  "seconds a connection may stay silent mid-request or idle between requests (default 5)");
   cmd->add_option("--timeout", o->s.request_timeout_s, "seconds a request may wait and generate (default 300)");
   cmd->add_option("--memory-budget-gb", o->budget_gb, "unload least-recently-used models past this size (0 = off)");
   cmd->callback([o] {
@@ -69,6 +73,10 @@ void add_serve(CLI::App& app) {
     for (auto& entry : o->s.models) entry.second = hub::resolve_model(entry.second);
     parse(o->loras, "--lora", o->s.loras);
     if (o->s.max_queue < 1) fail("--max-queue must be at least 1");
+    if (o->s.max_connections < 1 || o->s.max_connections > 4096)
+      fail("--max-connections must be in 1..4096, got {}", o->s.max_connections);
+    if (o->s.read_timeout_s < 1 || o->s.read_timeout_s > 3600)
+      fail("--read-timeout must be in 1..3600 seconds, got {}", o->s.read_timeout_s);
     o->s.memory_budget_bytes = static_cast<size_t>(o->budget_gb * (1u << 30));
     server::Server srv(o->s);
     const int port = srv.bind();

@@ -5,6 +5,7 @@
 #include "cli/commands.h"
 #include "hub/pull.h"
 #include "io/json_file.h"
+#include "tasks/chat/chat_limits.h"
 #include "text/chat_template.h"
 #include "util/error.h"
 
@@ -43,6 +44,7 @@ void add_template(CLI::App& app) {
     } else {
       fail("{}: expected a list of messages or an object with \"messages\"", o->messages);
     }
+    if (messages.is_array()) tasks::check_message_count(messages.size());
     auto tmpl = text::ChatTemplate::for_model(hub::resolve_model(o->model), o->chat_template);
     std::string prompt = tmpl.render(messages, !o->no_generation_prompt, extra);
     if (o->json) return print_json({{"prompt", prompt}});

@@ -13,14 +13,17 @@ namespace argus::cli {
 
 // "PATH:X0,Y0,X1,Y1" (split at the last ':') -> the decoded exemplar image and its box.
 tasks::Exemplar parse_exemplar(const std::string& spec);
-// --nms is an IoU in [0, 1) or "none"; --top-k is positive or -1 (all).
+// --nms is an IoU in [0, 1) or "none"; the other values' rules are the task's
+// (tasks::check_detect_options), so detect, ground and the server agree.
 // The filtering flags detect and ground share, as given on the command line.
 struct DetectFlags {
-  double threshold = std::nan("");  // NaN: not given, the detector's own default applies
+  double threshold = 0;  // used only when given (threshold_flag): else the detector's default
   double text_threshold = 0.25;
   std::string nms = "0.3";
   bool class_agnostic = false;
-  int64_t top_k = -1;
+  int64_t top_k = 0;     // used only when given (top_k_flag): else all
+  const CLI::Option* threshold_flag = nullptr;
+  const CLI::Option* top_k_flag = nullptr;
 };
 // --threshold, --text-threshold, --nms, --class-agnostic, --top-k.
 void add_detect_flags(CLI::App* cmd, DetectFlags& f);

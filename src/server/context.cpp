@@ -6,6 +6,10 @@
 namespace argus::server {
 
 std::string Context::model_name(const nlohmann::json& body, Role role, const char* key) const {
+  // Absent means "the only model of that role"; an explicit null is a client bug (an
+  // unset variable), not a choice, so it is refused rather than read as absent.
+  if (auto it = body.find(key); it != body.end() && it->is_null())
+    bad_request(std::string("'") + key + "' is null: name a model, or leave the field out when one model serves this role", key);
   if (auto m = opt_string(body, key)) return *m;
   if (auto sole = pool.sole(role)) return *sole;
   bad_request(std::string("you must provide a model parameter (\"") + key + "\")", key);

@@ -4,9 +4,11 @@
 
 namespace argus::server {
 
-void Metrics::record(const std::string& route, int status, double seconds) {
+void Metrics::record(const std::string& route, int status, std::optional<double> timed) {
   std::lock_guard<std::mutex> g(mu_);
   ++requests_[{route, status}];
+  if (!timed) return;
+  const double seconds = *timed;
   Histogram& h = latency_[route];
   for (size_t i = 0; i < kBuckets.size(); ++i)
     if (seconds <= kBuckets[i]) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace argus::server {
@@ -16,7 +17,8 @@ class Metrics {
   // The route label of every request that matched no route (not its path: a client
   // must not be able to mint label values).
   static constexpr const char* kUnrouted = "(unrouted)";
-  void record(const std::string& route, int status, double seconds);
+  // `seconds`: none for a request refused before it was timed (counted, no latency).
+  void record(const std::string& route, int status, std::optional<double> seconds);
   void add_tokens(int64_t prompt, int64_t completion);
   std::atomic<int> queue_depth{0};  // admitted requests (waiting or running)
 

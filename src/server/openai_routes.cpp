@@ -9,6 +9,8 @@
 #include "server/routes.h"
 #include "server/structured_output.h"
 #include "tasks/chat/chat_completion.h"
+#include "tasks/chat/chat_limits.h"
+#include "tasks/embed_limits.h"
 #include "tasks/chat/generation_settings.h"
 #include "util/base64.h"
 
@@ -43,10 +45,12 @@ tasks::GenerationSettings generation_settings(const Context& ctx, const nlohmann
   s.sampling.presence_penalty = opt_number(body, "presence_penalty").value_or(0.0);
   s.sampling.frequency_penalty = opt_number(body, "frequency_penalty").value_or(0.0);
   s.sampling.repetition_penalty = opt_number(body, "repetition_penalty").value_or(1.0);
-  if (auto seed = opt_int(body, "seed"))
-    s.sampling.seed = static_cast<uint64_t>(*seed);
-  else
+  if (auto seed = body.find("seed"); seed != body.end() && !seed->is_null()) {
+    if (!seed->is_number()) bad_request("Invalid type for 'seed': expected an integer", "seed");
+    s.sampling.seed = as_bad_request([&] { return tasks::parse_seed(seed->dump()); });
+  } else {
     s.sampling.seed = std::random_device{}();
+  }
   auto max_tokens = opt_int(body, "max_completion_tokens");
   if (!max_tokens) max_tokens = opt_int(body, "max_tokens");
   s.max_tokens = max_tokens.value_or(std::min<int64_t>(256, ctx.options.max_tokens));
@@ -55,7 +59,6 @@ tasks::GenerationSettings generation_settings(const Context& ctx, const nlohmann
     bad_request(fmt::format("max_tokens {} is over this server's limit of {}", s.max_tokens, ctx.options.max_tokens),
                 "max_tokens");
   stop = string_or_list(body, "stop");
-  if (stop.size() > 4) bad_request("at most 4 stop sequences", "stop");
   s.stop = stop;
   return s;
 }
@@ -95,6 +98,25 @@ struct ChatInput {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   std::vector<at::Tensor> features;
 };
+
+// A {"type": "image_url", ...} item (json::value would throw on a non-string type).
+bool is_image_item(const nlohmann::json& x) { return x.is_object() && x.contains("type") && x.at("type") == "image_url"; }
+
+// The task's list bounds on `messages`, checked on the body before the model is taken
+// or any image decoded.
+void check_chat_counts(const nlohmann::json& body) {
+  auto it = body.find("messages");
+  if (it == body.end() || !it->is_array()) return;  // chat_input names what is wrong
+  as_bad_request([&] { tasks::check_message_count(it->size()); });
+  size_t images = 0;
+  for (const auto& m : *it) {
+    auto c = m.is_object() ? m.find("content") : m.end();
+    if (c == m.end() || !c->is_array()) continue;
+    as_bad_request([&] { tasks::check_content_part_count(c->size()); });
+    for (const auto& p : *c) images += is_image_item(p);
+  }
+  as_bad_request([&] { tasks::check_image_count(images); });
+}
 
 ChatInput chat_input(Context& ctx, const nlohmann::json& body, tasks::ChatModel& model) {
   auto it = body.find("messages");
@@ -250,14 +272,27 @@ struct Prepared {
   std::vector<int64_t> ids;
   std::vector<at::Tensor> features;
   ToolRequest tools;
+  tasks::ChatPrompt prompt;  // built from ids and features by finish_prepare
 };
+
+// What generation itself would refuse (no tokenizer to decode with, ids outside the
+// vocabulary, a prompt over the context) is refused here, while a status can still say so.
+void finish_prepare(Context& ctx, Prepared& p) {
+  check_prompt_length(ctx, static_cast<int64_t>(p.ids.size()));
+  p.prompt = as_bad_request([&] {
+    p.lease->chat->require_tokenizer("generation");
+    return p.lease->chat->build_prompt(p.ids, p.features);
+  });
+}
 
 // `ordered`: the same body parsed with its keys in the client's order, which the tools'
 // schemas keep in the prompt (Python's dicts do, so the reference templates print them so).
 std::shared_ptr<Prepared> prepare_chat(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
   auto p = std::make_shared<Prepared>();
   p->deadline = ctx.deadline();
-  p->lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, p->deadline);
+  const std::string model = ctx.model_name(body, Role::Chat);
+  check_chat_counts(body);
+  p->lease = ctx.pool.acquire(model, Role::Chat, p->deadline);
   p->job = chat_job(ctx, body, {"messages", "tools", "tool_choice", "parallel_tool_calls", "response_format"}, p->lease);
   const auto& tmpl = template_of(*p->lease, p->job.name);
   p->tools = tool_request(ordered, tmpl.source(), p->job.name);
@@ -274,7 +309,7 @@ std::shared_ptr<Prepared> prepare_chat(Context& ctx, const nlohmann::json& body,
   if (p->tools.active()) vars["tools"] = p->tools.tools;
   p->ids = as_bad_request([&] { return tasks::tokenize_chat(*p->lease->chat, tmpl, in.messages, vars); });
   p->features = std::move(in.features);
-  check_prompt_length(ctx, static_cast<int64_t>(p->ids.size()));
+  finish_prepare(ctx, *p);
   return p;
 }
 
@@ -284,7 +319,7 @@ std::shared_ptr<Prepared> prepare_completion(Context& ctx, const nlohmann::json&
   p->lease = ctx.pool.acquire(ctx.model_name(body, Role::Chat), Role::Chat, p->deadline);
   p->job = chat_job(ctx, body, {"prompt", "echo", "suffix", "best_of"}, p->lease);
   p->ids = completion_prompt(body, *p->lease->chat);
-  check_prompt_length(ctx, static_cast<int64_t>(p->ids.size()));
+  finish_prepare(ctx, *p);
   return p;
 }
 
@@ -292,8 +327,7 @@ std::shared_ptr<Prepared> prepare_completion(Context& ctx, const nlohmann::json&
 tasks::ChatReply run(Context& ctx, Prepared& p, const std::function<void(const std::string&)>& on_text = {},
                      const std::function<bool()>& gone = {}) {
   auto r = as_bad_request([&] {
-    return tasks::complete_ids(*p.lease->chat, p.ids, p.features, p.job.opts, p.job.stop, on_text,
-                               until(p.deadline, gone));
+    return tasks::complete_prompt(*p.lease->chat, p.prompt, p.job.opts, p.job.stop, on_text, until(p.deadline, gone));
   });
   ctx.metrics.add_tokens(r.prompt_tokens, r.generated_tokens);
   return r;
@@ -309,27 +343,29 @@ nlohmann::json envelope(const std::string& id, const char* object, int64_t creat
 
 }  // namespace
 
-nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body) {
+GenerationJob chat_completions(Context& ctx, const nlohmann::json& body) {
   return chat_completions(ctx, body, nlohmann::ordered_json(body));
 }
 
-nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
+GenerationJob chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered) {
   auto p = prepare_chat(ctx, body, ordered);
-  auto r = run(ctx, *p);
-  std::string content;
-  nlohmann::json calls = reply_tool_calls(p->tools, r.text, content);
-  nlohmann::json message = {{"role", "assistant"}, {"content", content}};
-  if (!calls.empty()) {
-    if (content.empty()) message["content"] = nullptr;  // as OpenAI answers a call without text
-    message["tool_calls"] = calls;
-  }
-  return envelope(new_id("chatcmpl"), "chat.completion", now_s(), *p,
-                  {{"choices",
-                    {{{"index", 0},
-                      {"message", message},
-                      {"logprobs", nullptr},
-                      {"finish_reason", finish_reason(r, !calls.empty())}}}},
-                   {"usage", usage(r)}});
+  return [&ctx, p](const Gone& gone) {
+    auto r = run(ctx, *p, {}, gone);
+    std::string content;
+    nlohmann::json calls = reply_tool_calls(p->tools, r.text, content);
+    nlohmann::json message = {{"role", "assistant"}, {"content", content}};
+    if (!calls.empty()) {
+      if (content.empty()) message["content"] = nullptr;  // as OpenAI answers a call without text
+      message["tool_calls"] = calls;
+    }
+    return envelope(new_id("chatcmpl"), "chat.completion", now_s(), *p,
+                    {{"choices",
+                      {{{"index", 0},
+                        {"message", message},
+                        {"logprobs", nullptr},
+                        {"finish_reason", finish_reason(r, !calls.empty())}}}},
+                     {"usage", usage(r)}});
+  };
 }
 
 StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body) {
@@ -355,7 +391,7 @@ StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body, cons
           std::string shown = calls.push(piece);
           if (!shown.empty()) gone = gone || !emit(chunk({{"content", shown}}, nullptr));
         },
-        [&] { return gone; });
+        [&] { return gone = gone || !emit(""); });
     if (gone) return;
     auto end = calls.finish();
     if (!end.content.empty()) emit(chunk({{"content", end.content}}, nullptr));
@@ -368,13 +404,15 @@ StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body, cons
   };
 }
 
-nlohmann::json completions(Context& ctx, const nlohmann::json& body) {
+GenerationJob completions(Context& ctx, const nlohmann::json& body) {
   auto p = prepare_completion(ctx, body);
-  auto r = run(ctx, *p);
-  return envelope(
-      new_id("cmpl"), "text_completion", now_s(), *p,
-      {{"choices", {{{"index", 0}, {"text", r.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r)}}}},
-       {"usage", usage(r)}});
+  return [&ctx, p](const Gone& gone) {
+    auto r = run(ctx, *p, {}, gone);
+    return envelope(
+        new_id("cmpl"), "text_completion", now_s(), *p,
+        {{"choices", {{{"index", 0}, {"text", r.text}, {"logprobs", nullptr}, {"finish_reason", finish_reason(r)}}}},
+         {"usage", usage(r)}});
+  };
 }
 
 StreamJob completions_stream(Context& ctx, const nlohmann::json& body) {
@@ -390,7 +428,7 @@ StreamJob completions_stream(Context& ctx, const nlohmann::json& body) {
     bool gone = false;
     auto r = run(
         ctx, *p, [&](const std::string& piece) { gone = gone || !emit(chunk(piece, nullptr)); },
-        [&] { return gone; });
+        [&] { return gone = gone || !emit(""); });
     if (gone) return;
     emit(chunk("", finish_reason(r)));
     emit("data: [DONE]\n\n");
@@ -399,7 +437,7 @@ StreamJob completions_stream(Context& ctx, const nlohmann::json& body) {
 
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
   check_known_keys(body, {"model", "input", "encoding_format", "dimensions", "user"});
-  auto lease = ctx.pool.acquire(ctx.model_name(body, Role::Embed), Role::Embed, ctx.deadline());
+  const std::string model = ctx.model_name(body, Role::Embed);
   const std::string format = opt_string(body, "encoding_format").value_or("float");
   if (format != "float" && format != "base64")
     bad_request("encoding_format must be \"float\" or \"base64\"", "encoding_format");
@@ -409,7 +447,9 @@ nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
   // Inputs: strings, and (an argus extension) {"type": "image_url", "image_url": {"url": ...}} items.
   nlohmann::json items = it->is_array() ? *it : nlohmann::json::array({*it});
   if (items.empty()) bad_request("'input' must not be empty", "input");
-  if (items.size() > 2048) bad_request("at most 2048 inputs per request", "input");
+  size_t n_images = 0;
+  for (const auto& x : items) n_images += is_image_item(x);
+  as_bad_request([&] { tasks::check_embed_counts(items.size() - n_images, n_images); });
   std::vector<std::string> texts;
   std::vector<image::Image> images;
   std::vector<std::pair<bool, size_t>> order;  // (is_image, index in its list)
@@ -420,7 +460,7 @@ nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
       if (x.get<std::string>().empty()) bad_request(where + " is empty", where);
       order.emplace_back(false, texts.size());
       texts.push_back(x.get<std::string>());
-    } else if (x.is_object() && x.value("type", "") == "image_url") {
+    } else if (is_image_item(x)) {
       auto u = x.find("image_url");
       std::string url = u != x.end() && u->is_object() ? req_string(*u, "url")
                         : u != x.end() && u->is_string() ? u->get<std::string>()
@@ -432,6 +472,8 @@ nlohmann::json embeddings(Context& ctx, const nlohmann::json& body) {
                   where);
     }
   }
+  // The model is taken once the request is checked and its images decoded.
+  auto lease = ctx.pool.acquire(model, Role::Embed, ctx.deadline());
   at::Tensor te, ie;
   try {
     if (!texts.empty()) te = lease->embed->embed_texts(texts).to(at::kFloat).contiguous();

@@ -61,6 +61,24 @@ std::optional<Refusal> check_origin(const OriginPolicy& p, const std::string& ho
                           " are refused; allow that origin with --allow-origin " + origin};
 }
 
+std::optional<Refusal> check_framing(const std::vector<std::string>& content_lengths,
+                                     const std::vector<std::string>& transfer_encodings) {
+  if (content_lengths.size() > 1) return Refusal{400, "more than one Content-Length header"};
+  if (transfer_encodings.size() > 1) return Refusal{400, "more than one Transfer-Encoding header"};
+  if (!content_lengths.empty() && !transfer_encodings.empty())
+    return Refusal{400, "Content-Length together with Transfer-Encoding (ambiguous framing)"};
+  if (!content_lengths.empty()) {
+    const std::string& v = content_lengths[0];
+    if (v.empty() || v.size() > 19 || !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return Refusal{400, "Content-Length is not a decimal number of bytes"};
+  }
+  // Codings other than chunked (gzip, ...) are not supported, and "chunked" must be the
+  // whole value: a list or a look-alike would be framed differently by someone.
+  if (!transfer_encodings.empty() && lower(transfer_encodings[0]) != "chunked")
+    return Refusal{400, "Transfer-Encoding other than \"chunked\" is not supported"};
+  return std::nullopt;
+}
+
 std::string cors_allow_origin(const OriginPolicy& p, const std::string& origin) {
   return !origin.empty() && origin_allowed(p, origin) ? origin : "";
 }

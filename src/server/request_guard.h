@@ -30,6 +30,14 @@ std::optional<Refusal> check_origin(const OriginPolicy& policy, const std::strin
 // itself when --allow-origin lets it in, else "" (no CORS header).
 std::string cors_allow_origin(const OriginPolicy& policy, const std::string& origin);
 
+// Request smuggling: behind a proxy that frames a body one way while argus frames it
+// another, the remainder becomes a second request the proxy never saw. So the framing
+// must be unambiguous: at most one Content-Length (digits only), at most one
+// Transfer-Encoding and then exactly "chunked", never both. The arguments are every
+// value of each header the request carries (in order).
+std::optional<Refusal> check_framing(const std::vector<std::string>& content_lengths,
+                                     const std::vector<std::string>& transfer_encodings);
+
 // "name" of a Host header "name:port" / "[v6]:port" (lower-cased).
 std::string host_name(const std::string& host_header);
 bool is_loopback_name(const std::string& name);

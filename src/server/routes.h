@@ -2,7 +2,7 @@
 // and returns the JSON answer. A streamed route validates the request and takes its
 // model first (errors are thrown as ApiError, before anything is sent), then returns
 // the job that streams server-sent events through `emit` (which returns false once
-// the client has gone).
+// the client has gone; emit("") only asks whether it is still there).
 #pragma once
 #include <functional>
 #include <string>
@@ -15,16 +15,20 @@ namespace argus::server {
 
 using Emit = std::function<bool(const std::string& event_data)>;
 using StreamJob = std::function<void(const Emit& emit)>;
+// A validated non-streamed generation, run once the response has begun so that it can
+// poll `gone` (the client has disconnected) between tokens and stop, releasing the model.
+using Gone = std::function<bool()>;
+using GenerationJob = std::function<nlohmann::json(const Gone& gone)>;
 
 // OpenAI-compatible.
 nlohmann::json list_models(Context& ctx);
 bool wants_stream(const nlohmann::json& body);
-nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body);
+GenerationJob chat_completions(Context& ctx, const nlohmann::json& body);
 StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body);
 // The same with the body also parsed in its key order (the tools' schemas keep it).
-nlohmann::json chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered);
+GenerationJob chat_completions(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered);
 StreamJob chat_completions_stream(Context& ctx, const nlohmann::json& body, const nlohmann::ordered_json& ordered);
-nlohmann::json completions(Context& ctx, const nlohmann::json& body);
+GenerationJob completions(Context& ctx, const nlohmann::json& body);
 StreamJob completions_stream(Context& ctx, const nlohmann::json& body);
 nlohmann::json embeddings(Context& ctx, const nlohmann::json& body);
 

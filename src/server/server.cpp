@@ -1,11 +1,18 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <type_traits>
+#include <vector>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -21,6 +28,9 @@ namespace argus::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Requests one kept-alive connection may carry before it is closed.
+constexpr size_t kKeepAliveRequests = 100;
 
 void send_json(httplib::Response& res, int status, const nlohmann::json& j) {
   res.status = status;
@@ -44,6 +54,80 @@ bool is_json_content_type(const std::string& value) {
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type == "application/json";
 }
+
+// httplib 0.11 keeps a connection open whatever the response's Connection header says.
+// When the request's body was left unread (it would be parsed as the next request) or
+// its framing is in doubt, the response is sent through a content provider that reports
+// failure once the whole body is written, which makes httplib close the socket.
+void close_after(httplib::Response& res) {
+  auto body = std::make_shared<std::string>(std::move(res.body));
+  res.body.clear();
+  std::string type = res.get_header_value("Content-Type");
+  res.headers.erase("Content-Type");
+  res.set_header("Connection", "close");
+  res.set_content_provider(body->size(), type, [body](size_t offset, size_t length, httplib::DataSink& sink) {
+    sink.write(body->data() + offset, length);
+    return false;
+  });
+}
+
+std::vector<std::string> header_values(const httplib::Request& req, const char* name) {
+  std::vector<std::string> out;
+  for (size_t i = 0, n = req.get_header_value_count(name); i < n; ++i) out.push_back(req.get_header_value(name, i));
+  return out;
+}
+
+// One thread per connection, started on demand up to `max` and then reused. httplib
+// reads a request's header with a per-read timeout but no deadline for the whole, so a
+// connection that trickles bytes holds its thread; with a fixed pool of a few threads a
+// handful of such clients starve every other one (/health included). Past `max`
+// connections wait for a free thread.
+class ConnectionThreads : public httplib::TaskQueue {
+ public:
+  explicit ConnectionThreads(size_t max) : max_(max) {}
+
+  void enqueue(std::function<void()> fn) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (jobs_.size() > idle_ && threads_.size() < max_)
+      threads_.emplace_back([this] { work(); });
+    else
+      cv_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  void work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      --idle_;
+      if (jobs_.empty()) return;  // stopping, nothing left
+      auto fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  const size_t max_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  size_t idle_ = 0;
+  bool stop_ = false;
+};
 
 // Holds one admission slot for as long as the request (or its stream) lives.
 struct Admission {
@@ -104,10 +188,11 @@ struct Server::Impl {
         return true;
       });
       if (too_big || res.status == 413) {
-        res.set_header("Connection", "close");
-        return send_json(res, 413, error_body(fmt::format("the request body is over the server's limit of {} bytes "
-                                                          "(--max-body-bytes)", ctx.options.max_body_bytes),
-                                              "invalid_request_error"));
+        // The rest of the body is unread: the connection must not carry another request.
+        send_json(res, 413, error_body(fmt::format("the request body is over the server's limit of {} bytes "
+                                                   "(--max-body-bytes)", ctx.options.max_body_bytes),
+                                       "invalid_request_error"));
+        return close_after(res);
       }
       if (!complete) return send_json(res, 400, error_body("the request body could not be read", "invalid_request_error"));
       auto slot = std::make_shared<Admission>(ctx.metrics);
@@ -141,6 +226,27 @@ struct Server::Impl {
     });
   }
 
+  // A non-streamed generation runs inside the response's content provider, so that it
+  // sees the client leave (DataSink::is_writable peeks at the socket) between tokens and
+  // stops, releasing the model for the next request. Everything that can be refused was
+  // refused while preparing the job, with its status; a failure after the 200 has been
+  // sent can only cut the response short.
+  void generate(httplib::Response& res, std::shared_ptr<Admission> slot, GenerationJob job) {
+    res.set_chunked_content_provider("application/json", [job = std::move(job), slot](size_t, httplib::DataSink& sink) {
+      std::string out;
+      try {
+        out = job([&] { return !sink.is_writable(); })
+                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "error while generating: %s\n", util::log_safe(e.what(), 2000).c_str());
+        return false;
+      }
+      if (!sink.write(out.data(), out.size())) return false;  // the client has gone
+      sink.done();
+      return true;
+    });
+  }
+
   // Streams a prepared job's server-sent events (the request was validated, and its
   // errors answered as JSON, when the job was made). An error while streaming can
   // only be reported as an event.
@@ -148,7 +254,9 @@ struct Server::Impl {
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider("text/event-stream", [job = std::move(job), slot](size_t, httplib::DataSink& sink) {
       try {
-        job([&](const std::string& data) { return sink.is_writable() && sink.write(data.data(), data.size()); });
+        job([&](const std::string& data) {
+          return sink.is_writable() && (data.empty() || sink.write(data.data(), data.size()));
+        });
       } catch (const ApiError& e) {
         std::string data = "data: " + e.body().dump() + "\n\n";
         sink.write(data.data(), data.size());
@@ -168,12 +276,24 @@ struct Server::Impl {
   void setup() {
     const auto& o = ctx.options;
     http.set_payload_max_length(o.max_body_bytes);
-    // Enough workers for every admitted request plus the cheap routes.
-    const int workers = o.max_queue + 4;
-    http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+    // A thread per connection (up to --max-connections); a connection idle or stalled
+    // for read_timeout_s between reads is dropped, and a kept-alive one serves at most
+    // kKeepAliveRequests requests.
+    const auto max_connections = static_cast<size_t>(std::max(o.max_connections, o.max_queue + 4));
+    http.new_task_queue = [max_connections] { return new ConnectionThreads(max_connections); };
+    http.set_read_timeout(o.read_timeout_s);
+    http.set_keep_alive_timeout(o.read_timeout_s);
+    http.set_keep_alive_max_count(kKeepAliveRequests);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       request_start() = Clock::now();
+      // Ambiguous framing (request smuggling behind a proxy): refused, and the connection
+      // closed, since where this request's body ends is exactly what is in doubt.
+      if (auto refused = check_framing(header_values(req, "Content-Length"), header_values(req, "Transfer-Encoding"))) {
+        send_error(res, refused->status, refused->message);
+        close_after(res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
       const std::string origin = req.get_header_value("Origin");
       if (auto refused = check_origin(origin_policy, req.get_header_value("Host"), origin)) {
         send_error(res, refused->status, refused->message);
@@ -204,7 +324,8 @@ struct Server::Impl {
       return httplib::Server::HandlerResponse::Handled;
     });
     http.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (!res.body.empty()) return;  // a route already wrote its error
+      // A route already wrote its error (into the body, or a closing provider).
+      if (!res.body.empty() || res.get_header_value("Connection") == "close") return;
       // httplib answers a known path asked with another method as 404.
       if (auto route = routes.find(req.path); res.status == 404 && route != routes.end()) {
         res.status = 405;
@@ -226,10 +347,16 @@ struct Server::Impl {
       send_internal_error(res, req, what);
     });
     http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-      const double s = std::chrono::duration<double>(Clock::now() - request_start()).count();
+      // A request httplib refused before routing (a malformed request line, say) never
+      // started a clock: it is logged with "-" and counted without a latency, rather
+      // than with the time since this thread's previous request.
+      std::optional<double> s;
+      if (request_start()) s = std::chrono::duration<double>(Clock::now() - *request_start()).count();
+      request_start().reset();
       ctx.metrics.record(routes.count(req.path) ? req.path : Metrics::kUnrouted, res.status, s);
-      std::fprintf(stderr, "%s %s %s %d %.3fs\n", req.remote_addr.c_str(), util::log_safe(req.method).c_str(),
-                   util::log_safe(req.path).c_str(), res.status, s);
+      const std::string took = s ? fmt::format("{:.3f}s", *s) : "-";
+      std::fprintf(stderr, "%s %s %s %d %s\n", req.remote_addr.c_str(), util::log_safe(req.method).c_str(),
+                   util::log_safe(req.path).c_str(), res.status, took.c_str());
     });
 
     get("/health", [this](const httplib::Request&, httplib::Response& res) {
@@ -247,11 +374,11 @@ struct Server::Impl {
                                              httplib::Response& res, auto slot) {
       const auto ordered = nlohmann::ordered_json::parse(text);  // parsed once already: valid
       if (wants_stream(body)) return stream(res, slot, chat_completions_stream(ctx, body, ordered));
-      send_json(res, 200, chat_completions(ctx, body, ordered));
+      generate(res, slot, chat_completions(ctx, body, ordered));
     });
     post_json("/v1/completions", [this](const nlohmann::json& body, httplib::Response& res, auto slot) {
       if (wants_stream(body)) return stream(res, slot, completions_stream(ctx, body));
-      send_json(res, 200, completions(ctx, body));
+      generate(res, slot, completions(ctx, body));
     });
     using Route = nlohmann::json (*)(Context&, const nlohmann::json&);
     for (auto [path, route] : {std::pair<const char*, Route>{"/v1/embeddings", embeddings},
@@ -265,9 +392,10 @@ struct Server::Impl {
   }
 
   // httplib has no per-request start time: routing, the handler and the logger of
-  // one request run on one worker thread, so the start is kept per thread.
-  static Clock::time_point& request_start() {
-    static thread_local Clock::time_point t;
+  // one request run on one worker thread, so the start is kept per thread (set when
+  // routing begins, cleared when the request is logged).
+  static std::optional<Clock::time_point>& request_start() {
+    static thread_local std::optional<Clock::time_point> t;
     return t;
   }
 };

@@ -22,6 +22,8 @@ struct ServerOptions {
   int64_t max_tokens = 4096;       // upper bound on a request's max_tokens
   int64_t max_prompt_tokens = 0;   // 0: the model's context length
   int max_queue = 16;              // requests admitted at once (waiting or running); more get 429
+  int max_connections = 256;       // connections served at once, one thread each; more wait
+  int read_timeout_s = 5;          // a connection silent this long between reads (or idle) is closed
   double request_timeout_s = 300;  // waiting for a model + generating
   size_t memory_budget_bytes = 0;  // loaded checkpoints' size; 0: unbounded. LRU models unload past it
   int threads = 0;                 // compute threads; 0: one per core

@@ -1,12 +1,9 @@
 // The server's gate before any route runs: which origins and Host names it answers
 // (cross-site use and DNS rebinding), JSON-only POST bodies, and a body limit that
 // holds however the body is sent.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
+#include "raw_http.h"
 #include "server/request_guard.h"
 #include "server_fixture.h"
 
@@ -37,29 +34,6 @@ httplib::Result post(const std::string& body, httplib::Headers headers, const ch
 }
 
 const json kBody = {{"model", "none"}, {"input", "a dog"}};
-
-// Writes `request` to the server on a fresh connection and reads until it closes.
-std::string raw_exchange(int port, const std::string& request) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string reply;
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    timeval tv{10, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    for (size_t sent = 0; sent < request.size();) {
-      const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
-    char buf[4096];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) reply.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
-  return reply;
-}
 
 }  // namespace
 
@@ -155,7 +129,7 @@ TEST(ServerGate, AChunkedBodyOverTheLimitIsRefusedWithoutBufferingIt) {
   // (over a raw socket: httplib's client gives up on a server that stops reading).
   std::string chunked;
   for (int i = 0; i < 64; ++i) chunked += "400\r\n" + std::string(1024, ' ') + "\r\n";
-  const std::string reply = raw_exchange(gated_server().port(), "POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+  const std::string reply = test::raw_exchange(gated_server().port(), "POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                          "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +
                                          chunked + "0\r\n\r\n");
   EXPECT_EQ(reply.rfind("HTTP/1.1 413", 0), 0u) << reply;

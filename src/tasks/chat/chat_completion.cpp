@@ -33,7 +33,12 @@ ChatReply complete_ids(ChatModel& model, const std::vector<int64_t>& ids, const 
                        const GenerateOptions& opts, const std::vector<std::string>& stop,
                        const std::function<void(const std::string&)>& on_text,
                        const std::function<bool()>& interrupted) {
-  ChatPrompt prompt = model.build_prompt(ids, image_features);
+  return complete_prompt(model, model.build_prompt(ids, image_features), opts, stop, on_text, interrupted);
+}
+
+ChatReply complete_prompt(ChatModel& model, const ChatPrompt& prompt, const GenerateOptions& opts,
+                          const std::vector<std::string>& stop, const std::function<void(const std::string&)>& on_text,
+                          const std::function<bool()>& interrupted) {
   TextStream stream(model.require_tokenizer("chat"), stop);
   bool was_interrupted = false;
   GenerateOptions o = opts;

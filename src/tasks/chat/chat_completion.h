@@ -34,6 +34,15 @@ ChatReply complete_ids(ChatModel& model, const std::vector<int64_t>& ids, const 
                        const std::function<void(const std::string&)>& on_text = {},
                        const std::function<bool()>& interrupted = {});
 
+// The same from a prompt already built (ChatModel::build_prompt refuses ids outside the
+// vocabulary, image-token mismatches and prompts over the context), so that a caller
+// can refuse a bad prompt before it starts to answer (the server sends its status
+// before generating).
+ChatReply complete_prompt(ChatModel& model, const ChatPrompt& prompt, const GenerateOptions& opts,
+                          const std::vector<std::string>& stop,
+                          const std::function<void(const std::string&)>& on_text = {},
+                          const std::function<bool()>& interrupted = {});
+
 // Generates the answer to `messages` (ending with a user turn). `on_text` gets each
 // piece of text as it becomes safe to show; `interrupted` is polled per token and ends
 // the answer where it is. `stop`: stop strings, not part of the answer.

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tasks/chat/chat_limits.h"
 #include "tasks/chat/chat_model.h"
 #include "util/error.h"
 #include "util/mapped_file.h"
@@ -20,6 +21,7 @@ GenerateOptions generate_options(const GenerationSettings& s, const ChatModel& m
   o.eos_ids = model.eos_ids();
   int64_t pad = model.decoder().cfg.pad_token_id;
   o.pad_id = pad >= 0 ? pad : 0;
+  check_stop_strings(s.stop);
   if (!s.stop.empty()) model.require_tokenizer("--stop");
   if (!s.json_schema_file.empty()) {
     model.require_tokenizer("--json-schema");

@@ -34,11 +34,27 @@ std::unique_ptr<Detector> Detector::open(const std::string& dir) {
   }
 }
 
-void check_detect_request(size_t n_queries, const DetectOptions& opts) {
-  if (n_queries == 0) fail("detection needs at least one query: a text query or an exemplar box");
-  if (opts.threshold && !std::isfinite(*opts.threshold)) fail("threshold {} is not a number", *opts.threshold);
-  if (!std::isfinite(opts.text_threshold)) fail("text threshold {} is not a number", opts.text_threshold);
-  if (!(opts.nms_iou < 1)) fail("NMS IoU {} must be below 1 (or negative for no NMS)", opts.nms_iou);
+void check_query_counts(size_t n_text_queries, size_t n_exemplars) {
+  if (n_text_queries > kMaxTextQueries)
+    fail("detect: {} text queries is over the limit of {} per request", n_text_queries, kMaxTextQueries);
+  if (n_exemplars > kMaxExemplars)
+    fail("detect: {} exemplars is over the limit of {} per request", n_exemplars, kMaxExemplars);
+}
+
+void check_detect_options(const DetectOptions& opts) {
+  if (opts.threshold && !(*opts.threshold >= 0 && *opts.threshold <= 1))
+    fail("detect: threshold {} must be a score in [0, 1]", *opts.threshold);
+  if (!(opts.text_threshold >= 0 && opts.text_threshold <= 1))
+    fail("detect: text threshold {} must be a score in [0, 1]", opts.text_threshold);
+  if (!(opts.nms_iou < 1) || std::isnan(opts.nms_iou))
+    fail("detect: NMS IoU {} must be in [0, 1) (or negative for no NMS)", opts.nms_iou);
+  if (opts.top_k && *opts.top_k < 1) fail("detect: top_k {} must be at least 1", *opts.top_k);
+}
+
+void check_detect_request(size_t n_text_queries, size_t n_exemplars, const DetectOptions& opts) {
+  check_query_counts(n_text_queries, n_exemplars);
+  if (n_text_queries + n_exemplars == 0) fail("detection needs at least one query: a text query or an exemplar box");
+  check_detect_options(opts);
 }
 
 void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) {
@@ -60,7 +76,7 @@ void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) 
     for (int64_t i = 0; i < keep.numel(); ++i) kept.push_back(dets[static_cast<size_t>(k[i])]);
     dets = std::move(kept);
   }
-  if (opts.top_k >= 0 && dets.size() > static_cast<size_t>(opts.top_k)) dets.resize(static_cast<size_t>(opts.top_k));
+  if (opts.top_k && dets.size() > static_cast<size_t>(*opts.top_k)) dets.resize(static_cast<size_t>(*opts.top_k));
 }
 
 }  // namespace argus::tasks

@@ -32,8 +32,13 @@ struct DetectOptions {
   double text_threshold = 0.25;  // Grounding DINO: the query's phrase must score above it too
   double nms_iou = 0.3;          // < 0: no NMS; else suppress boxes with IoU > nms_iou to a better one
   bool class_agnostic = false;   // NMS across queries instead of within each query
-  int64_t top_k = -1;            // < 0: all
+  std::optional<int64_t> top_k;  // unset: all; else >= 1
 };
+
+// A request's list bounds: every text query is a text-tower pass and a class-head
+// column, every exemplar an image decoded and encoded.
+constexpr size_t kMaxTextQueries = 1024;
+constexpr size_t kMaxExemplars = 16;
 
 struct Detection {
   int64_t query = 0;  // index into text queries, then exemplars
@@ -67,8 +72,14 @@ class Detector {
                               const std::vector<Exemplar>& exemplars = {}, const DetectOptions& opts = {}) = 0;
 };
 
-// Checks shared by every detector: at least one query, a finite threshold, NMS IoU < 1.
-void check_detect_request(size_t n_queries, const DetectOptions& opts);
+// The rules every front end and detector share: queries within the bounds above (checked
+// on the counts, before any image is decoded), scores thresholds in [0, 1] (scores are
+// probabilities: outside that range a threshold keeps everything or nothing), NMS IoU
+// below 1, top_k >= 1.
+void check_query_counts(size_t n_text_queries, size_t n_exemplars);
+void check_detect_options(const DetectOptions& opts);
+// Both, and at least one query.
+void check_detect_request(size_t n_text_queries, size_t n_exemplars, const DetectOptions& opts);
 
 // Sorts by descending score (stable), then NMS (per query, or across queries when
 // class_agnostic) and top-k as `opts` asks.

@@ -99,7 +99,7 @@ at::Tensor GroundingDinoDetector::pixel_values(const image::Image& im) const {
 
 DetectResult GroundingDinoDetector::detect(const image::Image& target, const std::vector<std::string>& text_queries,
                                            const std::vector<Exemplar>& exemplars, const DetectOptions& opts) {
-  check_detect_request(text_queries.size() + exemplars.size(), opts);
+  check_detect_request(text_queries.size(), exemplars.size(), opts);
   if (!exemplars.empty())
     fail("Grounding DINO detects by text only: image exemplars need an OWL-ViT or OWLv2 checkpoint");
   DetectResult res;

@@ -81,7 +81,7 @@ at::Tensor OwlDetector::exemplar_embedding(const Exemplar& ex) {
 
 DetectResult OwlDetector::detect(const image::Image& target, const std::vector<std::string>& text_queries,
                               const std::vector<Exemplar>& exemplars, const DetectOptions& opts) {
-  check_detect_request(text_queries.size() + exemplars.size(), opts);
+  check_detect_request(text_queries.size(), exemplars.size(), opts);
 
   DetectResult res;
   res.width = target.width;
@@ -104,7 +104,7 @@ DetectResult OwlDetector::detect(const image::Image& target, const std::vector<s
   po.threshold = opts.threshold.value_or(kDefaultThreshold);
   po.nms_iou = opts.nms_iou;
   po.class_agnostic = opts.class_agnostic;
-  po.top_k = opts.top_k;
+  po.top_k = opts.top_k.value_or(-1);
   po.square_padded = square_padded();
   auto dets = models::owlvit::post_process_detection(cls.logits, boxes, {{target.width, target.height}}, po)[0];
 

@@ -1,5 +1,9 @@
 #include "tasks/generate/sampling.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+
 #include <cmath>
 #include <limits>
 #include <map>
@@ -17,8 +21,21 @@ void validate(const SamplingParams& p) {
   if (!(p.min_p >= 0 && p.min_p <= 1)) fail("sampling: min_p must be in [0, 1], got {}", p.min_p);
   if (!(p.repetition_penalty > 0) || !std::isfinite(p.repetition_penalty))
     fail("sampling: repetition_penalty must be > 0, got {}", p.repetition_penalty);
-  if (!std::isfinite(p.frequency_penalty) || !std::isfinite(p.presence_penalty))
-    fail("sampling: frequency/presence penalties must be finite");
+  // OpenAI's range: beyond it a penalty only pushes logits towards +-inf.
+  if (!(p.frequency_penalty >= -2 && p.frequency_penalty <= 2))
+    fail("sampling: frequency_penalty must be in [-2, 2], got {}", p.frequency_penalty);
+  if (!(p.presence_penalty >= -2 && p.presence_penalty <= 2))
+    fail("sampling: presence_penalty must be in [-2, 2], got {}", p.presence_penalty);
+}
+
+uint64_t parse_seed(const std::string& text) {
+  const bool digits = !text.empty() && text.size() <= 20 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  errno = 0;
+  const unsigned long long v = digits ? std::strtoull(text.c_str(), nullptr, 10) : 0;
+  if (!digits || errno == ERANGE)
+    fail("sampling: seed {} must be an integer in 0..18446744073709551615", text.substr(0, 40));
+  return static_cast<uint64_t>(v);
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #pragma once
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -29,8 +30,14 @@ struct SamplingParams {
   uint64_t seed = 0;
 };
 
-// argus::Error for out-of-range values (negative temperature, top_p outside (0, 1], ...).
+// argus::Error for out-of-range values (negative temperature, top_p outside (0, 1],
+// frequency/presence penalties outside OpenAI's documented [-2, 2], ...).
 void validate(const SamplingParams& p);
+
+// A seed as written by the user ("42", or a JSON number's text): a decimal integer in
+// 0..2^64-1. "-1", "1.5" and "1e23" are errors naming the value, never wrapped or
+// rounded into some other seed.
+uint64_t parse_seed(const std::string& text);
 
 using TokenLists = std::vector<std::vector<int64_t>>;
 

@@ -9,18 +9,25 @@
 
 namespace argus::tasks::segment {
 
-namespace {
-
-void check_options(const EverythingOptions& o) {
-  if (o.points_per_side < 1 || o.points_per_side > 1024)
-    fail("segment everything: points_per_side must be 1..1024, got {}", o.points_per_side);
+void check_everything_options(const EverythingOptions& o) {
+  if (o.points_per_side < 1 || o.points_per_side > kMaxPointsPerSide)
+    fail("segment everything: points_per_side must be 1..{}, got {}", kMaxPointsPerSide, o.points_per_side);
   if (o.points_per_batch < 1) fail("segment everything: points_per_batch must be positive");
   if (o.crop_n_layers < 0 || o.crop_n_layers > 4) fail("segment everything: crop layers must be 0..4");
   if (o.crop_n_points_downscale_factor < 1) fail("segment everything: the points downscale factor must be >= 1");
   if (o.stability_score_offset < 0) fail("segment everything: the stability score offset must be >= 0");
   for (double t : {o.box_nms_thresh, o.crop_nms_thresh})
     if (!(t >= 0 && t <= 1)) fail("segment everything: NMS thresholds must be in [0, 1], got {}", t);
+  // Predicted IoUs and stability scores are compared as they are (a threshold above
+  // every score keeps nothing, which is an answer), but NaN compares false to all.
+  if (!std::isfinite(o.pred_iou_thresh)) fail("segment everything: pred_iou_thresh {} is not a finite number", o.pred_iou_thresh);
+  if (!std::isfinite(o.stability_score_thresh))
+    fail("segment everything: stability_thresh {} is not a finite number", o.stability_score_thresh);
+  if (!std::isfinite(o.mask_threshold)) fail("segment everything: mask_threshold {} is not a finite number", o.mask_threshold);
+  if (o.min_mask_region_area < 0) fail("segment everything: min_area must be >= 0, got {}", o.min_mask_region_area);
 }
+
+namespace {
 
 // SAM's is_box_near_crop_edge: a box (inclusive corners, image coordinates) that
 // ends within 20 px of a crop edge that is not also the image edge was cut by the crop.
@@ -162,7 +169,7 @@ std::vector<std::array<double, 2>> point_grid(int n) {
 }
 
 std::vector<MaskRecord> segment_everything(Segmenter& s, const image::Image& img, const EverythingOptions& o) {
-  check_options(o);
+  check_everything_options(o);
   std::vector<int> layers;
   auto crops = crop_boxes(img.height, img.width, o.crop_n_layers, o.crop_overlap_ratio, &layers);
   std::vector<MaskRecord> all;

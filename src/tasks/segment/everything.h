@@ -28,6 +28,15 @@ struct EverythingOptions {
   int64_t min_mask_region_area = 0;        // 0 = no cleanup
 };
 
+// The grid's bound: every grid point is a decoder call's prompt and up to three kept
+// masks at the image's size, so a 64 x 64 grid is already 12,288 candidate masks.
+constexpr int kMaxPointsPerSide = 64;
+
+// Refuses options outside their domain (grid size 1..kMaxPointsPerSide, thresholds that
+// are not finite numbers, NMS IoUs outside [0, 1], a negative min area, ...). The CLI and
+// the server call it before loading anything; segment_everything calls it again.
+void check_everything_options(const EverythingOptions& o);
+
 // Crop boxes (x0, y0, x1, y1; x1/y1 exclusive) for layers 0..n_layers, layer 0 being
 // the whole image; `layer` receives each box's layer.
 std::vector<std::array<int64_t, 4>> crop_boxes(int height, int width, int n_layers, double overlap_ratio,

@@ -19,10 +19,16 @@ double clamp_note(double v, double lo, double hi, const char* what, std::vector<
 
 }  // namespace
 
+void check_point_count(size_t n_points) {
+  if (n_points > kMaxPromptPoints)
+    fail("segment: {} points is over the limit of {} points per prompt", n_points, kMaxPromptPoints);
+}
+
 Prompt checked_prompt(const Prompt& p, int image_height, int image_width, std::vector<std::string>* notes) {
   if (image_height <= 0 || image_width <= 0) fail("segment: image size {}x{} is not positive", image_width, image_height);
   if (p.points.empty() && !p.box && !p.mask_input.defined())
     fail("segment: a prompt needs at least one point, a box or a mask");
+  check_point_count(p.points.size());
   Prompt out = p;
   // Pixel coordinates: a point names a pixel (the model adds 0.5 for its centre), so
   // the last valid one is size - 1; a box corner may sit on the far border.

@@ -26,7 +26,16 @@ struct Prompt {
   at::Tensor mask_input;
 };
 
-// Refuses non-finite coordinates, labels other than 1/0, degenerate boxes
+// The most points one prompt may carry. SAM's mask decoder attends over every prompt
+// token, so its memory grows with the square of their count (10,000 points took the
+// server from 0.7 to 2.2 GB); an interactive prompt is a handful of clicks.
+constexpr size_t kMaxPromptPoints = 64;
+
+// Refuses more than kMaxPromptPoints points. Front ends call it on the count before
+// parsing the points or decoding the image; checked_prompt calls it again.
+void check_point_count(size_t n_points);
+
+// Refuses more than kMaxPromptPoints points, non-finite coordinates, labels other than 1/0, degenerate boxes
 // (x1 <= x0 or y1 <= y0), a wrongly shaped mask_input and an empty prompt. Points
 // outside the image are clamped to its last pixel row/column and boxes to its
 // border; each clamp adds a line to `notes` (when given). Returns the clamped prompt.
