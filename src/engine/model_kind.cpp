@@ -18,6 +18,7 @@ constexpr Known kKnown[] = {
     {"mistral", Family::Llama, "MistralForCausalLM"},
     {"qwen2", Family::Llama, "Qwen2ForCausalLM"},
     {"llava", Family::Llava, "LlavaForConditionalGeneration"},
+    {"llava_next", Family::LlavaNext, "LlavaNextForConditionalGeneration"},
     {"sam", Family::Sam, "SamModel"},
     {"owlvit", Family::OwlVit, "OwlViTForObjectDetection"},
     {"owlv2", Family::Owlv2, "Owlv2ForObjectDetection"},
@@ -52,6 +53,7 @@ const char* family_name(Family f) {
     case Family::Siglip: return "SigLIP";
     case Family::Llama: return "Llama-style decoder";
     case Family::Llava: return "LLaVA";
+    case Family::LlavaNext: return "LLaVA-NeXT";
     case Family::Sam: return "SAM";
     case Family::OwlVit: return "OWL-ViT";
     case Family::Owlv2: return "OWLv2";

@@ -19,7 +19,7 @@ constexpr std::array<double, 3> kHalf{0.5, 0.5, 0.5};
 
 constexpr const char* kSupported =
     "CLIPImageProcessor, SiglipImageProcessor, ViTImageProcessor, BlipImageProcessor, OwlViTImageProcessor, "
-    "Owlv2ImageProcessor, SamImageProcessor, DetrImageProcessor, GroundingDinoImageProcessor";
+    "Owlv2ImageProcessor, SamImageProcessor, DetrImageProcessor, GroundingDinoImageProcessor, LlavaNextImageProcessor";
 
 // Class defaults of the transformers image processors.
 void apply_defaults(ImageProcessorConfig& c) {
@@ -30,6 +30,15 @@ void apply_defaults(ImageProcessorConfig& c) {
     c.resample_code = 3;
     c.do_center_crop = true;
     c.crop_height = c.crop_width = 224;
+    c.image_mean = kClipMean;
+    c.image_std = kClipStd;
+  } else if (t == "LlavaNextImageProcessor") {
+    // CLIP's rules per view; the anyres tiling around them is models/llava_next's.
+    c.size.shortest_edge = 224;
+    c.resample_code = 3;
+    c.do_center_crop = true;
+    c.crop_height = c.crop_width = 224;
+    c.do_pad = true;  // pads a batch to its largest number of views: nothing for one image
     c.image_mean = kClipMean;
     c.image_std = kClipStd;
   } else if (t == "SiglipImageProcessor") {
@@ -155,7 +164,8 @@ ImageProcessorConfig parse_image_processor_config(const json& root) {
 
   c.do_resize = io::get_or<bool>(j, "do_resize", c.do_resize);
   if (j.contains("size") && !j["size"].is_null())
-    c.size = parse_size(j["size"], "size", c.type == "CLIPImageProcessor", c.kind == ProcessorKind::Sam);
+    c.size = parse_size(j["size"], "size", c.type == "CLIPImageProcessor" || c.type == "LlavaNextImageProcessor",
+                        c.kind == ProcessorKind::Sam);
   c.resample_code = io::get_or<int>(j, "resample", c.resample_code);
   c.resample = filter_from_pil(c.resample_code);
   c.do_center_crop = io::get_or<bool>(j, "do_center_crop", c.do_center_crop);

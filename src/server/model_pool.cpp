@@ -15,7 +15,8 @@ namespace {
 Role role_of(engine::Family f) {
   switch (f) {
     case engine::Family::Llama:
-    case engine::Family::Llava: return Role::Chat;
+    case engine::Family::Llava:
+    case engine::Family::LlavaNext: return Role::Chat;
     case engine::Family::Clip:
     case engine::Family::OpenClip:
     case engine::Family::Siglip: return Role::Embed;

@@ -6,6 +6,7 @@
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
 #include "models/llava/llava_load.h"
+#include "models/llava_next/llava_next_load.h"
 #include "nn/lora.h"
 #include "nn/tensor_io.h"
 #include "util/error.h"
@@ -22,7 +23,9 @@ size_t merge_lora_checkpoint(const std::string& base, const std::string& adapter
   // Adapters name layers in their trainer's layout; the family's rename table makes the
   // checkpoint's keys and the adapter's meet whichever layout each uses.
   nn::KeyRename rename = [](const std::string& k) { return k; };
-  if (engine::model_kind(ck).family == engine::Family::Llava) rename = models::llava::llava_key_name;
+  const engine::Family family = engine::model_kind(ck).family;
+  if (family == engine::Family::Llava) rename = models::llava::llava_key_name;
+  if (family == engine::Family::LlavaNext) rename = models::llava_next::llava_next_key_name;
   std::map<std::string, at::Tensor> tensors;
   for (const auto& [key, ref] : ck.tensors()) tensors[key] = nn::view_tensor(ref).clone();
   nn::merge_lora_into(tensors, a, rename);

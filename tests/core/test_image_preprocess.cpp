@@ -242,6 +242,15 @@ TEST(ImageProcessorConfig, DefaultsAndLegacyForms) {
   EXPECT_EQ(c.size.longest_edge, 1333);
   EXPECT_EQ(c.resample, Filter::Bilinear);
   EXPECT_DOUBLE_EQ(c.image_std[0], 0.229);
+  // LLaVA-NeXT's processor normalises each view as CLIP's does (its anyres tiling is
+  // models/llava_next's); a bare size is a shortest edge, as for CLIP.
+  c = parse_image_processor_config(nlohmann::json::parse(R"({"image_processor_type": "LlavaNextImageProcessorFast", "size": 336})"));
+  EXPECT_EQ(c.type, "LlavaNextImageProcessor");
+  EXPECT_EQ(c.kind, ProcessorKind::Generic);
+  EXPECT_EQ(c.size.shortest_edge, 336);
+  EXPECT_EQ(c.crop_height, 224);
+  EXPECT_EQ(c.resample, Filter::Bicubic);
+  EXPECT_DOUBLE_EQ(c.image_mean[0], 0.48145466);
 }
 
 TEST(ImageProcessorConfig, RejectsBadConfigsWithOneLine) {
@@ -253,7 +262,7 @@ TEST(ImageProcessorConfig, RejectsBadConfigsWithOneLine) {
     }
     return "";
   };
-  EXPECT_NE(error_of(R"({"image_processor_type": "LlavaNextImageProcessor"})").find("unsupported image_processor_type \"LlavaNextImageProcessor\""), std::string::npos);
+  EXPECT_NE(error_of(R"({"image_processor_type": "Qwen2VLImageProcessor"})").find("unsupported image_processor_type \"Qwen2VLImageProcessor\""), std::string::npos);
   EXPECT_NE(error_of(R"({"size": {"height": 3, "width": 3}})").find("no image_processor_type"), std::string::npos);
   EXPECT_NE(error_of(R"({"image_processor_type": "CLIPImageProcessor", "resample": 9})").find("resample code 9"), std::string::npos);
   EXPECT_NE(error_of(R"({"image_processor_type": "CLIPImageProcessor", "resample": "bicubic"})").find("resample"), std::string::npos);

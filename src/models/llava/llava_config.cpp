@@ -18,14 +18,14 @@ nlohmann::json default_vision_config() {
 
 }  // namespace
 
-LlavaConfig parse_llava_config(const nlohmann::json& j) {
-  if (!j.is_object()) fail("llava config: expected a JSON object");
+LlavaConfig parse_llava_config(const nlohmann::json& j, const char* family) {
+  if (!j.is_object()) fail("{} config: expected a JSON object", family);
   LlavaConfig c;
   nlohmann::json vc = j.contains("vision_config") && !j["vision_config"].is_null() ? j["vision_config"]
                                                                                    : default_vision_config();
   std::string vtype = get_or<std::string>(vc, "model_type", "clip_vision_model");
   if (vtype != "clip_vision_model")
-    fail("llava config: vision_config.model_type \"{}\" is not supported (argus has clip_vision_model)", vtype);
+    fail("{} config: vision_config.model_type \"{}\" is not supported (argus has clip_vision_model)", family, vtype);
   c.vision = clip::parse_vision_config(vc);
 
   c.text_config = j.contains("text_config") && !j["text_config"].is_null() ? j["text_config"]
@@ -34,7 +34,7 @@ LlavaConfig parse_llava_config(const nlohmann::json& j) {
   c.text = llama::parse_llama_config(c.text_config);
 
   c.image_token_index = get_or<int64_t>(j, "image_token_index", get_or<int64_t>(j, "image_token_id", 32000));
-  if (c.image_token_index < 0) fail("llava config: image_token_index must be >= 0, got {}", c.image_token_index);
+  if (c.image_token_index < 0) fail("{} config: image_token_index must be >= 0, got {}", family, c.image_token_index);
 
   auto fl = j.find("vision_feature_layer");
   if (fl != j.end() && !fl->is_null()) {
@@ -43,22 +43,23 @@ LlavaConfig parse_llava_config(const nlohmann::json& j) {
       c.vision_feature_layers.push_back(fl->get<int64_t>());
     } else if (fl->is_array() && !fl->empty()) {
       for (const auto& v : *fl) {
-        if (!v.is_number_integer()) fail("llava config: vision_feature_layer has a non-integer entry {}", v.dump());
+        if (!v.is_number_integer())
+          fail("{} config: vision_feature_layer has a non-integer entry {}", family, v.dump());
         c.vision_feature_layers.push_back(v.get<int64_t>());
       }
     } else {
-      fail("llava config: vision_feature_layer must be an integer or a non-empty list, got {}", fl->dump());
+      fail("{} config: vision_feature_layer must be an integer or a non-empty list, got {}", family, fl->dump());
     }
   }
   c.resolved_feature_layers();  // validates the range
 
   c.vision_feature_select_strategy = get_or<std::string>(j, "vision_feature_select_strategy", "default");
   if (c.vision_feature_select_strategy != "default" && c.vision_feature_select_strategy != "full")
-    fail("llava config: vision_feature_select_strategy \"{}\" is not \"default\" or \"full\"",
+    fail("{} config: vision_feature_select_strategy \"{}\" is not \"default\" or \"full\"", family,
          c.vision_feature_select_strategy);
   c.projector_type = get_or<std::string>(j, "mm_projector_type", c.projector_type);
   if (c.projector_type != "mlp2x_gelu" && c.projector_type != "linear")
-    fail("llava config: mm_projector_type \"{}\" is not \"linear\" or \"mlp2x_gelu\"", c.projector_type);
+    fail("{} config: mm_projector_type \"{}\" is not \"linear\" or \"mlp2x_gelu\"", family, c.projector_type);
   c.projector_hidden_act = get_or<std::string>(j, "projector_hidden_act", c.projector_hidden_act);
   c.projector_bias = get_or<bool>(j, "multimodal_projector_bias", true);
   std::string aspect = get_or<std::string>(j, "image_aspect_ratio", "");

@@ -39,7 +39,8 @@ struct LlavaConfig {
 // config.json for a LLaVA with a single feature layer, in llava-hf's form.
 nlohmann::json to_json(const LlavaConfig& c);
 
-// Parses a llava config.json; bad values are argus::Error naming the key.
-LlavaConfig parse_llava_config(const nlohmann::json& j);
+// Parses a llava config.json; bad values are argus::Error naming the key (and
+// `family`, as LLaVA-NeXT parses its shared keys through here too).
+LlavaConfig parse_llava_config(const nlohmann::json& j, const char* family = "llava");
 
 }  // namespace argus::models::llava

@@ -33,8 +33,15 @@ const io::TensorEntry* find_renamed(const io::Checkpoint& ck, const std::string&
   return nullptr;
 }
 
-// A clear message before strict loading would report a bare shape mismatch: the usual
-// cause is a projector from one model paired with a tower or decoder from another.
+}  // namespace
+
+std::string llava_key_name(const std::string& key) {
+  std::string k = key;
+  for (const auto& [from, to] : rename_rules())
+    if (starts_with(k, from)) k = to + k.substr(from.size());
+  return k;
+}
+
 void check_projector_widths(const io::Checkpoint& ck, const LlavaConfig& c) {
   const io::TensorEntry* l1 = find_renamed(ck, "multi_modal_projector.linear_1.weight");
   if (!l1) fail("{}: no multi_modal_projector.linear_1.weight: not a LLaVA checkpoint", ck.dir());
@@ -47,15 +54,6 @@ void check_projector_widths(const io::Checkpoint& ck, const LlavaConfig& c) {
   if (last && !last->shape.empty() && last->shape[0] != c.text.hidden_size)
     fail("llava: the projector outputs {} features but the language model's hidden_size is {}", last->shape[0],
          c.text.hidden_size);
-}
-
-}  // namespace
-
-std::string llava_key_name(const std::string& key) {
-  std::string k = key;
-  for (const auto& [from, to] : rename_rules())
-    if (starts_with(k, from)) k = to + k.substr(from.size());
-  return k;
 }
 
 LlavaForConditionalGeneration load_llava(const io::Checkpoint& ck, at::ScalarType lm_dtype) {

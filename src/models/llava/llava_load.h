@@ -17,6 +17,12 @@ namespace argus::models::llava {
 // Keys that match no rule pass through unchanged.
 std::string llava_key_name(const std::string& key);
 
+// Checks that the checkpoint's multi_modal_projector takes what the vision tower gives
+// and outputs the decoder's width: a clear message before strict loading would report a
+// bare shape mismatch (the usual cause is a projector from one model paired with a
+// tower or decoder from another). LLaVA-NeXT's projector is LLaVA's, under the same keys.
+void check_projector_widths(const io::Checkpoint& ck, const LlavaConfig& c);
+
 // Builds from config.json, checks that the projector's widths agree with the tower
 // and the decoder, loads the weights strictly and prepares for inference.
 // `lm_dtype`: float32 (reference parity) or bfloat16 for the decoder's weights (half

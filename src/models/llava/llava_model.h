@@ -24,6 +24,18 @@ struct LlavaMultiModalProjectorImpl : torch::nn::Module {
 };
 TORCH_MODULE(LlavaMultiModalProjector);
 
+// The vision tower's hidden states at `c`'s feature layers (concatenated), with the CLS
+// feature dropped by the "default" strategy: [N, features, vision hidden * layers].
+// With autograd unless the caller disables it. Shared by LLaVA and LLaVA-NeXT.
+at::Tensor select_tower_features(clip::ClipVisionTransformerImpl& tower, const LlavaConfig& c,
+                                 const at::Tensor& pixel_values);
+
+// input_ids [1, L] whose image-token slots (`image_token`) number exactly the rows of
+// `features` [S, hidden] -> inputs_embeds [1, L, hidden] with the slots filled in order.
+// A count mismatch or an id outside the vocabulary is argus::Error.
+at::Tensor merge_image_features(llama::LlamaForCausalLMImpl& lm, int64_t image_token, const at::Tensor& input_ids,
+                                const at::Tensor& features);
+
 struct LlavaForConditionalGenerationImpl : torch::nn::Module {
   explicit LlavaForConditionalGenerationImpl(const LlavaConfig& c);
 

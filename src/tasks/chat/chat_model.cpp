@@ -1,5 +1,6 @@
 #include "tasks/chat/chat_model.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "engine/model_kind.h"
@@ -7,6 +8,8 @@
 #include "io/gguf.h"
 #include "models/llava/llava_image.h"
 #include "models/llava/llava_load.h"
+#include "models/llava_next/llava_next_image.h"
+#include "models/llava_next/llava_next_load.h"
 #include "nn/lora.h"
 #include "tasks/chat/image_tokens.h"
 #include "util/error.h"
@@ -51,18 +54,24 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
     m->llava_ = models::llava::load_llava(ck, wd);
     m->processor_ = image::load_image_processor_config(dir);
     m->pad_to_square = m->llava_->cfg.pad_to_square;
+  } else if (kind.family == engine::Family::LlavaNext) {
+    m->next_ = models::llava_next::load_llava_next(ck, wd);
+    m->processor_ = models::llava_next::load_llava_next_processor(dir, m->next_->cfg);
   } else if (kind.family == engine::Family::Llama) {
     models::llama::LlamaLoadOptions lo;
     lo.dtype = wd;
     m->lm_ = models::llama::load_llama(ck, lo);
   } else {
-    fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2 or llava checkpoint", dir,
-         kind.model_type, engine::family_name(kind.family));
+    fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2, llava or llava_next "
+         "checkpoint",
+         dir, kind.model_type, engine::family_name(kind.family));
   }
   if (!lora.empty()) {
     nn::LoraAdapter adapter = nn::read_lora_adapter(lora);
-    if (m->has_vision())
+    if (!m->llava_.is_empty())
       nn::apply_lora_adapter(*m->llava_, adapter, models::llava::llava_key_name);
+    else if (!m->next_.is_empty())
+      nn::apply_lora_adapter(*m->next_, adapter, models::llava_next::llava_next_key_name);
     else
       nn::apply_lora_adapter(*m->lm_, adapter, [](const std::string& k) { return k; });
   }
@@ -73,12 +82,23 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
 
 models::llama::LlamaForCausalLMImpl& ChatModel::decoder() const {
   // ptr(): the holders' const accessors hand out const modules; forward() is not const.
-  return has_vision() ? *llava_.ptr()->language_model.ptr() : *lm_.ptr();
+  if (!llava_.is_empty()) return *llava_.ptr()->language_model.ptr();
+  if (!next_.is_empty()) return *next_.ptr()->language_model.ptr();
+  return *lm_.ptr();
 }
 
-int64_t ChatModel::image_token_id() const { return has_vision() ? llava_->cfg.image_token_index : -1; }
+int64_t ChatModel::image_token_id() const {
+  if (!llava_.is_empty()) return llava_->cfg.image_token_index;
+  if (!next_.is_empty()) return next_->cfg.llava.image_token_index;
+  return -1;
+}
 
-int64_t ChatModel::features_per_image() const { return has_vision() ? llava_->cfg.features_per_image() : 0; }
+int64_t ChatModel::features_per_image() const { return llava_.is_empty() ? 0 : llava_->cfg.features_per_image(); }
+
+int64_t ChatModel::image_tokens(const image::Image& im) const {
+  if (!next_.is_empty()) return next_->cfg.layout({im.height, im.width}).tokens;
+  return features_per_image();
+}
 
 const text::Tokenizer& ChatModel::require_tokenizer(const char* what) const {
   if (!tok_) fail("{}: {} needs a tokenizer, and the checkpoint has none (tokenizer.json / tokenizer.model)", dir_, what);
@@ -87,8 +107,18 @@ const text::Tokenizer& ChatModel::require_tokenizer(const char* what) const {
 
 at::Tensor ChatModel::encode_image(const image::Image& im) {
   if (!has_vision()) fail("{}: model_type \"{}\" is text-only and takes no images", dir_, model_type_);
-  at::Tensor pv = models::llava::llava_pixel_values({im}, processor_, pad_to_square);
-  return llava_->image_features(pv)[0];
+  if (next_.is_empty()) {
+    at::Tensor pv = models::llava::llava_pixel_values({im}, processor_, pad_to_square);
+    return llava_->image_features(pv)[0];
+  }
+  if (pad_to_square) fail("{}: --pad-square is LLaVA-1.5's; LLaVA-NeXT tiles the image instead", dir_);
+  // The token count follows from the size alone: refuse before tiling and encoding.
+  const int64_t tokens = image_tokens(im);
+  if (tokens > context_length())
+    fail("a {}x{} image takes {} image tokens (anyres tiles), more than the model's context of {}", im.width,
+         im.height, tokens, context_length());
+  at::Tensor pv = models::llava_next::llava_next_pixel_values(im, processor_, next_->cfg);
+  return next_->image_features(pv, {im.height, im.width});
 }
 
 ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::vector<at::Tensor>& image_features) {
@@ -104,8 +134,11 @@ ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::v
   if (!has_vision()) {
     p.ids = ids;
   } else {
-    ExpandedPrompt e = expand_image_tokens(ids, image_token, features_per_image());
     int64_t given = static_cast<int64_t>(image_features.size());
+    std::vector<int64_t> counts;
+    for (const auto& f : image_features) counts.push_back(f.size(0));
+    ExpandedPrompt e = next_.is_empty() ? expand_image_tokens(ids, image_token, features_per_image())
+                                        : expand_image_tokens_per_image(ids, image_token, counts);
     if (e.images > given)
       fail("the prompt has {} image token(s) (id {}) but only {} image(s) were given", e.images, image_token, given);
     if (e.images < given)
@@ -115,13 +148,19 @@ ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::v
     p.images = e.images;
   }
   int64_t len = static_cast<int64_t>(p.ids.size());
-  if (len > context_length())
-    fail("the prompt is {} tokens{} but the model's context is {}", len,
-         p.images ? fmt::format(" (with {} image(s) of {} features)", p.images, features_per_image()) : "",
-         context_length());
+  if (len > context_length()) {
+    std::string images;
+    if (p.images && features_per_image() > 0)
+      images = fmt::format(" (with {} image(s) of {} features)", p.images, features_per_image());
+    else if (p.images)
+      images = fmt::format(" (with {} image(s), {} image features)", p.images,
+                           std::count(p.ids.begin(), p.ids.end(), image_token));
+    fail("the prompt is {} tokens{} but the model's context is {}", len, images, context_length());
+  }
   if (has_vision()) {
     at::Tensor feats = p.images ? at::cat(image_features, 0) : at::Tensor();
-    p.embeds = llava_->merge_embeddings(at::tensor(p.ids, at::kLong).view({1, len}), feats);
+    p.embeds = models::llava::merge_image_features(decoder(), image_token,
+                                                   at::tensor(p.ids, at::kLong).view({1, len}), feats);
   }
   return p;
 }

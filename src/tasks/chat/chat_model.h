@@ -1,6 +1,7 @@
 // A generative checkpoint behind one interface: a Llama-shaped decoder alone
-// (llama, mistral, qwen2) or LLaVA (vision tower + projector + decoder), with its
-// tokenizer, image processor and end-of-sequence ids. generate/ask/chat drive this.
+// (llama, mistral, qwen2), LLaVA (vision tower + projector + decoder) or LLaVA-NeXT
+// (the same with anyres tiling), with its tokenizer, image processor and
+// end-of-sequence ids. generate/ask/chat drive this.
 #pragma once
 #include <functional>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "image/processor_config.h"
 #include "models/llama/llama_model.h"
 #include "models/llava/llava_model.h"
+#include "models/llava_next/llava_next_model.h"
 #include "tasks/generate/generate.h"
 #include "text/constrain/json_schema_grammar.h"
 #include "text/constrain/vocab_trie.h"
@@ -45,9 +47,13 @@ class ChatModel {
 
   const std::string& dir() const { return dir_; }
   const std::string& model_type() const { return model_type_; }
-  bool has_vision() const { return !llava_.is_empty(); }
-  int64_t image_token_id() const;      // -1 when text-only
-  int64_t features_per_image() const;  // 0 when text-only
+  bool has_vision() const { return !llava_.is_empty() || !next_.is_empty(); }
+  int64_t image_token_id() const;  // -1 when text-only
+  // LLaVA's fixed count; 0 when text-only, or when it depends on the image (LLaVA-NeXT).
+  int64_t features_per_image() const;
+  // The image-token slots `im` takes in a prompt (LLaVA-NeXT: by its size), from its
+  // size alone; 0 when text-only.
+  int64_t image_tokens(const image::Image& im) const;
   int64_t vocab_size() const { return decoder().cfg.vocab_size; }
   int64_t context_length() const { return decoder().cfg.max_position_embeddings; }
   const std::vector<int64_t>& eos_ids() const { return eos_ids_; }
@@ -58,10 +64,11 @@ class ChatModel {
   // LLaVA's expand2square before the processor: config image_aspect_ratio "pad", or forced.
   bool pad_to_square = false;
 
-  // One decoded image -> its projected features [features_per_image, hidden].
+  // One decoded image -> its projected features [image_tokens(im), hidden]. An image
+  // whose tokens alone exceed the context is an argus::Error before anything is computed.
   at::Tensor encode_image(const image::Image& im);
 
-  // `ids` may hold each image as one image-token id or as features_per_image of them;
+  // `ids` may hold each image as one image-token id or as many as it has features;
   // `image_features` are the images' features in prompt order. Every mismatch (ids
   // outside the vocabulary, more image tokens than images or fewer, images for a
   // text-only model, a prompt longer than the context) is an argus::Error.
@@ -85,6 +92,7 @@ class ChatModel {
   std::string dir_, model_type_;
   models::llama::LlamaForCausalLM lm_{nullptr};
   models::llava::LlavaForConditionalGeneration llava_{nullptr};
+  models::llava_next::LlavaNextForConditionalGeneration next_{nullptr};
   std::unique_ptr<text::Tokenizer> tok_;
   image::ImageProcessorConfig processor_;
   std::vector<int64_t> eos_ids_;

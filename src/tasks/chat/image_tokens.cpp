@@ -31,4 +31,36 @@ ExpandedPrompt expand_image_tokens(const std::vector<int64_t>& ids, int64_t imag
   return out;
 }
 
+ExpandedPrompt expand_image_tokens_per_image(const std::vector<int64_t>& ids, int64_t image_token,
+                                             const std::vector<int64_t>& counts) {
+  ExpandedPrompt out;
+  out.ids.reserve(ids.size());
+  const auto given = static_cast<int64_t>(counts.size());
+  int64_t referred = 0;  // images the prompt names, even past those given
+  for (size_t i = 0; i < ids.size();) {
+    if (ids[i] != image_token) {
+      out.ids.push_back(ids[i++]);
+      continue;
+    }
+    size_t j = i;
+    while (j < ids.size() && ids[j] == image_token) ++j;
+    const auto run = static_cast<int64_t>(j - i);
+    // Already expanded: the next images' counts add up to the run exactly.
+    int64_t images = 0;
+    for (int64_t sum = 0, k = referred; k < given && sum < run; ++k) {
+      sum += counts[static_cast<size_t>(k)];
+      if (sum == run) images = k + 1 - referred;
+    }
+    if (images == 0) images = run;  // one token per image
+    for (int64_t k = referred; k < referred + images && k < given; ++k)
+      out.ids.insert(out.ids.end(), static_cast<size_t>(counts[static_cast<size_t>(k)]), image_token);
+    referred += images;
+    i = j;
+  }
+  if (referred > given)
+    fail("the prompt has {} image token(s) (id {}) but only {} image(s) were given", referred, image_token, given);
+  out.images = referred;
+  return out;
+}
+
 }  // namespace argus::tasks

@@ -16,4 +16,11 @@ struct ExpandedPrompt {
 // else is argus::Error (a run that is neither).
 ExpandedPrompt expand_image_tokens(const std::vector<int64_t>& ids, int64_t image_token, int64_t features_per_image);
 
+// The same when each image has its own count (LLaVA-NeXT: by its size): `counts[i]` is
+// image i's, in prompt order. A run of k image tokens that starts at image i is images
+// i..j-1 already expanded when their counts sum to k, else k images of one token each.
+// A prompt that refers to more images than `counts` holds is argus::Error.
+ExpandedPrompt expand_image_tokens_per_image(const std::vector<int64_t>& ids, int64_t image_token,
+                                             const std::vector<int64_t>& counts);
+
 }  // namespace argus::tasks
