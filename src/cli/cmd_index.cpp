@@ -42,7 +42,7 @@ void add_index(CLI::App& app) {
   auto* i = search->add_option("--image", s->image, "image query");
   t->excludes(i);
   search->add_option("--model", s->model, "model (default: the one the index was built with)");
-  search->add_option("-k", s->k, "number of results")->check(CLI::PositiveNumber);
+  search->add_option("-k", s->k, "number of results (1 to 1000000)")->check(CLI::Range(1, 1000000));
   search->add_flag("--json", s->json, "print JSON");
   search->callback([s] {
     if (s->text.empty() && s->image.empty()) fail("search needs --text or --image");

@@ -143,3 +143,12 @@ TEST(CliIndex, AKilledBuildKeepsItsProgress) {
   EXPECT_NE(again.out.find(std::to_string(kept) + " unchanged"), std::string::npos) << again.out;
   EXPECT_NE(again.out.find("indexed " + std::to_string(total) + " images"), std::string::npos) << again.out;
 }
+
+TEST(CliIndex, AResultCountOutOfRangeNamesTheRange) {
+  // Was "Value 0 not in range 0.000000 to 1797693134862315708...": a 309-digit bound.
+  for (const char* k : {"0", "-3", "1000001"}) {
+    auto r = run_cli({"search", "--db", "/nonexistent/index.db", "-k", k, "a cat"});
+    EXPECT_CLEAN_ERROR(r, "not in range 1 to 1000000");
+    EXPECT_LT(r.err.size(), 120u) << r.err;
+  }
+}
