@@ -21,6 +21,8 @@ export const models = {
   embed: process.env.ARGUS_EMBED_MODEL || "clip",
   detect: process.env.ARGUS_DETECT_MODEL || "owlvit",
   segment: process.env.ARGUS_SEGMENT_MODEL || "sam",
+  // A second chat model: the llava fixture under a tool-calling template (run.sh).
+  tools: process.env.ARGUS_TOOL_MODEL || "tooled",
 };
 
 export function imagePath(name) {

@@ -6,10 +6,10 @@ import { describe, test } from "node:test";
 
 import OpenAI from "openai";
 
-import { apiKey, apiUrl } from "./common.mjs";
+import { apiKey, apiUrl, models } from "./common.mjs";
 
 const client = new OpenAI({ baseURL: apiUrl, apiKey: apiKey || "unused", maxRetries: 0, timeout: 120_000 });
-const model = process.env.ARGUS_TOOL_MODEL || "tooled";
+const model = models.tools;
 
 const tools = [{
   type: "function",

@@ -83,7 +83,7 @@ describe("web page", () => {
 
   test("model pickers list the served models by role", async () => {
     const options = (sel) => page.$$eval(`${sel} option`, (os) => os.map((o) => o.value));
-    assert.deepEqual(await options("#chat-model"), [models.chat]);
+    assert.deepEqual(await options("#chat-model"), [models.chat, models.tools]);
     assert.deepEqual(await options("#seg-model"), [models.segment]);
     assert.deepEqual(await options("#detect-model"), [models.detect]);
     assert.equal(await page.getAttribute("#status", "data-state"), "ok");
