@@ -242,7 +242,8 @@ TEST(Gguf, HonoursACustomAlignmentAndVersion2) {
   w.set_alignment(64);
   w.tensor("a", {3}, 0, f32_bytes({1, 2, 3}));
   w.tensor("b", {2}, 0, f32_bytes({4, 5}));
-  GgufHeader h = parse(w.bytes(2));
+  const std::string bytes = w.bytes(2);  // the tensors point into it
+  GgufHeader h = parse(bytes);
   EXPECT_EQ(h.alignment, 64u);
   EXPECT_EQ(h.data_start % 64, 0u);
   EXPECT_EQ(h.tensors[1].offset, 64u);
