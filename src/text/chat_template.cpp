@@ -63,6 +63,13 @@ ChatTemplate ChatTemplate::from_source(std::string source, std::string bos_token
 
 namespace {
 
+// --chat-template NAME|FILE: a built-in by name, else a Jinja file.
+ChatTemplate override_template(const std::string& override_, const std::string& bos, const std::string& eos) {
+  if (const auto* b = jinja::find_builtin_chat_template(override_)) return ChatTemplate::from_source(b->source, bos, eos);
+  if (fs::is_regular_file(override_)) return ChatTemplate::from_source(read_text_file(override_), bos, eos);
+  fail("chat template '{}' is neither a built-in ({}) nor a file", override_, builtin_list());
+}
+
 // A GGUF file's template (tokenizer.chat_template) and the strings of its BOS/EOS ids.
 ChatTemplate gguf_template(const std::string& path, const std::string& override_) {
   auto f = io::GgufFile::open(path);
@@ -76,11 +83,7 @@ ChatTemplate gguf_template(const std::string& path, const std::string& override_
     return (*tokens)[id->get<size_t>()].get<std::string>();
   };
   const std::string bos = token("bos_token_id"), eos = token("eos_token_id");
-  if (!override_.empty()) {
-    if (const auto* b = jinja::find_builtin_chat_template(override_)) return ChatTemplate::from_source(b->source, bos, eos);
-    if (fs::is_regular_file(override_)) return ChatTemplate::from_source(read_text_file(override_), bos, eos);
-    fail("chat template '{}' is neither a built-in ({}) nor a file", override_, builtin_list());
-  }
+  if (!override_.empty()) return override_template(override_, bos, eos);
   if (!f->has_meta("tokenizer.chat_template"))
     fail("{} has no chat template (no tokenizer.chat_template in its metadata); pass --chat-template with one of {} "
          "or a .jinja file",
@@ -99,12 +102,7 @@ ChatTemplate ChatTemplate::for_model(const std::string& model_dir, const std::st
   const fs::path config_path = dir / "tokenizer_config.json";
   TokenizerConfig config = model_dir.empty() ? TokenizerConfig{} : read_tokenizer_config(config_path.string());
 
-  if (!override_.empty()) {
-    if (const auto* b = jinja::find_builtin_chat_template(override_))
-      return from_source(b->source, config.bos_token, config.eos_token);
-    if (fs::is_regular_file(override_)) return from_source(read_text_file(override_), config.bos_token, config.eos_token);
-    fail("chat template '{}' is neither a built-in ({}) nor a file", override_, builtin_list());
-  }
+  if (!override_.empty()) return override_template(override_, config.bos_token, config.eos_token);
   if (model_dir.empty()) fail("no model directory and no --chat-template given");
   if (fs::is_regular_file(dir / "chat_template.jinja"))
     return from_source(read_text_file(dir / "chat_template.jinja"), config.bos_token, config.eos_token);

@@ -3,9 +3,7 @@
 #include <regex>
 
 #include "models/llama/llama_config.h"
-#include "nn/inference.h"
 #include "nn/load.h"
-#include "nn/uninitialized.h"
 #include "util/error.h"
 
 namespace argus::models::llama {
@@ -143,22 +141,13 @@ LlamaForCausalLM load_llama_gguf(const io::GgufFile& f, const LlamaLoadOptions& 
   } catch (const Error& e) {
     fail("{}: {}", f.path(), e.what());
   }
-  LlamaForCausalLM m{nullptr};
-  {
-    nn::SkipInitGuard no_init;
-    m = LlamaForCausalLM(cfg);
-  }
-  if (opts.dtype != at::kFloat) nn::retype_parameters(*m, opts.dtype);
-  try {
-    nn::load_weights(*m, gguf_llama_tensors(f, cfg, opts.dtype));
-  } catch (const Error& e) {
-    fail("{}: {}", f.path(), e.what());
-  }
-  if (opts.dtype != at::kFloat) m->to(opts.dtype);
-  nn::InferenceOptions inf;
-  inf.onednn = opts.onednn && opts.dtype == at::kFloat;
-  nn::prepare_for_inference(*m, inf);
-  return m;
+  return build_llama(cfg, opts, [&](LlamaForCausalLMImpl& m) {
+    try {
+      nn::load_weights(m, gguf_llama_tensors(f, cfg, opts.dtype));
+    } catch (const Error& e) {
+      fail("{}: {}", f.path(), e.what());
+    }
+  });
 }
 
 }  // namespace argus::models::llama

@@ -199,23 +199,29 @@ void load_llama_weights(LlamaForCausalLMImpl& m, const io::Checkpoint& ck, const
   nn::load_weights(m, ck, opts);
 }
 
-LlamaForCausalLM load_llama(const io::Checkpoint& ck, const nlohmann::json& config, const LlamaLoadOptions& opts) {
-  if (opts.dtype != at::kFloat && opts.dtype != at::kBFloat16 && opts.dtype != at::kHalf)
-    fail("llama: dtype must be float32, bfloat16 or float16");
+LlamaForCausalLM build_llama(const LlamaConfig& cfg, const LlamaLoadOptions& opts,
+                             const std::function<void(LlamaForCausalLMImpl&)>& load) {
   LlamaForCausalLM m{nullptr};
   {
     nn::SkipInitGuard no_init;  // every weight comes from the checkpoint
-    m = LlamaForCausalLM(parse_llama_config(config));
+    m = LlamaForCausalLM(cfg);
   }
   // Parameters take the kept dtype before loading, so a 16-bit checkpoint is
   // converted tensor by tensor and never held as float32.
   if (opts.dtype != at::kFloat) nn::retype_parameters(*m, opts.dtype);
-  load_llama_weights(*m, ck, opts.prefix);
+  load(*m);
   if (opts.dtype != at::kFloat) m->to(opts.dtype);  // the buffers
   nn::InferenceOptions inf;
   inf.onednn = opts.onednn && opts.dtype == at::kFloat;
   nn::prepare_for_inference(*m, inf);
   return m;
+}
+
+LlamaForCausalLM load_llama(const io::Checkpoint& ck, const nlohmann::json& config, const LlamaLoadOptions& opts) {
+  if (opts.dtype != at::kFloat && opts.dtype != at::kBFloat16 && opts.dtype != at::kHalf)
+    fail("llama: dtype must be float32, bfloat16 or float16");
+  return build_llama(parse_llama_config(config), opts,
+                     [&](LlamaForCausalLMImpl& m) { load_llama_weights(m, ck, opts.prefix); });
 }
 
 LlamaForCausalLM load_llama(const io::Checkpoint& ck, const LlamaLoadOptions& opts) {

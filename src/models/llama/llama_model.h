@@ -3,6 +3,7 @@
 // self_attn.{q,k,v,o}_proj, post_attention_layernorm, mlp.{gate,up,down}_proj},
 // model.norm, lm_head (absent with tie_word_embeddings).
 #pragma once
+#include <functional>
 #include <string>
 
 #include <torch/nn/module.h>
@@ -99,6 +100,11 @@ struct LlamaLoadOptions {
 // Loads weights strictly into an already built model (lm_head.weight may be
 // absent, and is ignored, when the embeddings are tied).
 void load_llama_weights(LlamaForCausalLMImpl& m, const io::Checkpoint& ck, const std::string& prefix = "");
+
+// Builds the model for `cfg` without random initialisation, in opts.dtype, fills it
+// with `load`, and prepares it for inference: the steps every weight format shares.
+LlamaForCausalLM build_llama(const LlamaConfig& cfg, const LlamaLoadOptions& opts,
+                             const std::function<void(LlamaForCausalLMImpl&)>& load);
 
 // Builds from the checkpoint's config.json (or `config`, e.g. a text_config),
 // loads the weights and prepares for inference.
