@@ -329,7 +329,15 @@ TEST(ServerStreaming, ClientDisconnectMidStreamLeavesTheServerWell) {
   // The model is free again and answers the next request.
   auto r = post("/v1/chat/completions", llava_chat(false, 2));
   EXPECT_EQ(r.status, 200) << r.raw;
-  auto m = get("/metrics");
+  // The dropped stream is counted and leaves the queue once its handler
+  // notices the hang-up, which may be just after the next request is served:
+  // wait for it (bounded) rather than racing it.
+  Reply m;
+  for (int i = 0; i < 250; ++i) {
+    m = get("/metrics");
+    if (m.raw.find("argus_queue_depth 0") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_NE(m.raw.find("argus_requests_total{route=\"/v1/chat/completions\",status=\"200\"}"), std::string::npos);
   EXPECT_NE(m.raw.find("argus_queue_depth 0"), std::string::npos) << m.raw;
 }
