@@ -5,6 +5,7 @@
 
 #include "io/checkpoint.h"
 #include "nn/attention.h"
+#include "nn/decoder_mask.h"
 #include "nn/inference.h"
 #include "nn/load.h"
 #include "nn/uninitialized.h"
@@ -85,30 +86,6 @@ at::Tensor LlamaModelImpl::embed(const at::Tensor& input_ids) {
   return embed_tokens(input_ids);
 }
 
-namespace {
-
-double lowest_for(at::ScalarType t) {
-  if (t == at::kHalf) return -65504.0;
-  if (t == at::kBFloat16) return -3.3895313892515355e38;
-  return -std::numeric_limits<float>::max();
-}
-
-// Additive mask [B, 1, L, T]: query i (absolute position past + i) sees key j
-// when j <= past + i, the key is not padding, and (with a window) past + i - j < window.
-at::Tensor decoder_mask(const at::Tensor& keep, int64_t past, int64_t len, int64_t window, at::ScalarType dtype) {
-  int64_t total = keep.size(1);
-  at::Tensor qi = at::arange(past, past + len, at::kLong).view({len, 1});
-  at::Tensor kj = at::arange(total, at::kLong).view({1, total});
-  at::Tensor allowed = kj <= qi;
-  if (window > 0) allowed = allowed.logical_and((qi - kj) < window);
-  allowed = allowed.unsqueeze(0).logical_and(keep.to(at::kBool).unsqueeze(1));  // [B, L, T]
-  return at::zeros(allowed.sizes(), at::TensorOptions().dtype(dtype))
-      .masked_fill(allowed.logical_not(), lowest_for(dtype))
-      .unsqueeze(1);
-}
-
-}  // namespace
-
 at::Tensor LlamaModelImpl::forward(const at::Tensor& inputs_embeds, nn::KvCache* cache_in,
                                    const at::Tensor& attention_mask) {
   if (inputs_embeds.dim() != 3 || inputs_embeds.size(2) != cfg.hidden_size)
@@ -124,23 +101,7 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& inputs_embeds, nn::KvCache*
          cfg.max_position_embeddings);
 
   // The 0/1 mask of every position, cached and new.
-  at::Tensor full;
-  at::Tensor cached = cache.attention_mask.defined() ? cache.attention_mask
-                                                     : at::ones({b, past}, at::TensorOptions().dtype(at::kLong));
-  if (!attention_mask.defined()) {
-    full = at::cat({cached, at::ones({b, len}, at::TensorOptions().dtype(at::kLong))}, 1);
-  } else {
-    if (attention_mask.dim() != 2 || attention_mask.size(0) != b)
-      fail("attention_mask must be [{}, length], got {} dims of batch {}", b, attention_mask.dim(),
-           attention_mask.dim() ? attention_mask.size(0) : 0);
-    at::Tensor m = attention_mask.to(at::kLong);
-    if (m.size(1) == total)
-      full = m;
-    else if (m.size(1) == len)
-      full = at::cat({cached, m}, 1);
-    else
-      fail("attention_mask covers {} positions; expected {} (new) or {} (cached + new)", m.size(1), len, total);
-  }
+  at::Tensor full = nn::decoder_keep_mask(cache, b, len, attention_mask);
   bool padded = full.numel() > 0 && full.min().item<int64_t>() == 0;
   at::Tensor positions;
   if (padded)
@@ -155,9 +116,9 @@ at::Tensor LlamaModelImpl::forward(const at::Tensor& inputs_embeds, nn::KvCache*
   bool any_sliding = false, any_full = false;
   for (const auto& m : *layers) (m->as<LlamaDecoderLayer>()->sliding ? any_sliding : any_full) = true;
   at::Tensor full_mask, window_mask;
-  if (any_full && (padded || len > 1)) full_mask = decoder_mask(full, past, len, 0, dt);
+  if (any_full && (padded || len > 1)) full_mask = nn::decoder_mask(full, past, len, 0, dt);
   if (any_sliding && (padded || len > 1 || total > cfg.sliding_window))
-    window_mask = decoder_mask(full, past, len, cfg.sliding_window, dt);
+    window_mask = nn::decoder_mask(full, past, len, cfg.sliding_window, dt);
 
   at::Tensor h = inputs_embeds;
   for (const auto& m : *layers) {

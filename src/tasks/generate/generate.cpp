@@ -10,6 +10,30 @@ namespace argus::tasks {
 
 using models::llama::LlamaForCausalLMImpl;
 
+namespace {
+
+// The Llama-shaped decoders seen through nn::CausalLm.
+class LlamaCausalLm : public nn::CausalLm {
+ public:
+  explicit LlamaCausalLm(LlamaForCausalLMImpl& m) : m_(m) {}
+  at::Tensor forward_ids(const at::Tensor& ids, nn::KvCache* cache, const at::Tensor& mask, int64_t keep) override {
+    return m_.forward(ids, cache, mask, keep);
+  }
+  at::Tensor forward_inputs_embeds(const at::Tensor& embeds, nn::KvCache* cache, const at::Tensor& mask,
+                                   int64_t keep) override {
+    return m_.forward_embeds(embeds, cache, mask, keep);
+  }
+  nn::KvCache make_cache() const override { return m_.new_cache(); }
+  int64_t position_limit() const override {
+    return m_.cfg.rope.type == "dynamic" ? -1 : m_.cfg.max_position_embeddings;
+  }
+
+ private:
+  LlamaForCausalLMImpl& m_;
+};
+
+}  // namespace
+
 Generation generate(LlamaForCausalLMImpl& model, const TokenLists& prompts, const GenerateOptions& opts) {
   if (prompts.empty()) return {};
   size_t len = 0;
@@ -32,6 +56,12 @@ Generation generate(LlamaForCausalLMImpl& model, const TokenLists& prompts, cons
 
 Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, const at::Tensor& attention_mask,
                     const GenerateOptions& opts, const at::Tensor& inputs_embeds) {
+  LlamaCausalLm lm(model);
+  return generate(lm, input_ids, attention_mask, opts, inputs_embeds);
+}
+
+Generation generate(nn::CausalLm& model, const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                    const GenerateOptions& opts, const at::Tensor& inputs_embeds) {
   if (input_ids.dim() != 2) fail("generate: input_ids must be [batch, length]");
   if (opts.max_new_tokens < 0) fail("generate: max_new_tokens must be >= 0, got {}", opts.max_new_tokens);
   at::NoGradGuard no_grad;
@@ -52,13 +82,11 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
     for (int64_t j = 0; j < l; ++j)
       if (ma[i][j]) context[i].push_back(ia[i][j]);
 
-  int64_t budget = std::min(opts.max_new_tokens, model.cfg.rope.type == "dynamic"
-                                                     ? opts.max_new_tokens
-                                                     : model.cfg.max_position_embeddings - l + 1);
+  const int64_t limit = model.position_limit();
+  int64_t budget = std::min(opts.max_new_tokens, limit < 0 ? opts.max_new_tokens : limit - l + 1);
   if (budget <= 0) {
-    if (l > model.cfg.max_position_embeddings)
-      fail("prompt of {} tokens is longer than the model's max_position_embeddings ({})", l,
-           model.cfg.max_position_embeddings);
+    if (l > limit)
+      fail("prompt of {} tokens is longer than the model's max_position_embeddings ({})", l, limit);
     return out;
   }
   std::shared_ptr<text::constrain::TokenConstraint> constraint;
@@ -67,7 +95,7 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
     constraint = opts.make_constraint();
   }
   std::vector<uint8_t> allowed;
-  nn::KvCache cache = model.new_cache();
+  nn::KvCache cache = model.make_cache();
   cache.reserve(l + budget);
   std::vector<bool> done(b, false);
   auto is_stop = [&](int64_t t) {
@@ -75,8 +103,8 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
            std::find(opts.stop_ids.begin(), opts.stop_ids.end(), t) != opts.stop_ids.end();
   };
 
-  at::Tensor logits = inputs_embeds.defined() ? model.forward_embeds(inputs_embeds, &cache, mask, 1)
-                                              : model.forward(ids, &cache, mask, 1);
+  at::Tensor logits = inputs_embeds.defined() ? model.forward_inputs_embeds(inputs_embeds, &cache, mask, 1)
+                                              : model.forward_ids(ids, &cache, mask, 1);
   for (int64_t step = 0; step < budget; ++step) {
     at::Tensor step_logits = logits.select(1, -1);
     if (constraint) {
@@ -123,7 +151,7 @@ Generation generate(LlamaForCausalLMImpl& model, const at::Tensor& input_ids, co
     }
     if (all_done || step + 1 == budget) break;
     at::Tensor step_ids = at::tensor(next, at::kLong).view({b, 1});
-    logits = model.forward(step_ids, &cache, at::ones({b, 1}, at::kLong));
+    logits = model.forward_ids(step_ids, &cache, at::ones({b, 1}, at::kLong), 0);
   }
   return out;
 }

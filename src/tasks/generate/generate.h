@@ -1,5 +1,6 @@
-// Autoregressive generation with the Llama-shaped decoders: one prefill pass over
-// the (left-padded) prompts, then one cached decode step per token.
+// Autoregressive generation with any causal decoder (nn::CausalLm: OPT, and the
+// Llama-shaped decoders through an adapter): one prefill pass over the (left-padded)
+// prompts, then one cached decode step per token.
 #pragma once
 #include <functional>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include "models/llama/llama_model.h"
+#include "nn/causal_lm.h"
 #include "tasks/generate/sampling.h"
 #include "text/constrain/token_constraint.h"
 
@@ -50,6 +52,8 @@ Generation generate(models::llama::LlamaForCausalLMImpl& model, const TokenLists
 Generation generate(models::llama::LlamaForCausalLMImpl& model, const at::Tensor& input_ids,
                     const at::Tensor& attention_mask, const GenerateOptions& opts,
                     const at::Tensor& inputs_embeds = {});
+Generation generate(nn::CausalLm& model, const at::Tensor& input_ids, const at::Tensor& attention_mask,
+                    const GenerateOptions& opts, const at::Tensor& inputs_embeds = {});
 
 // End-of-sequence ids: the union of config.json's and generation_config.json's
 // eos_token_id (an int or a list; a composite model's text_config too).
