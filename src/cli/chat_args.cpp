@@ -7,7 +7,7 @@
 namespace argus::cli {
 
 void add_chat_flags(CLI::App* cmd, ChatArgs& a, const char* image_help) {
-  cmd->add_option("--model", a.model, "llava / llava_next / llama / mistral / qwen2 checkpoint directory, llama.cpp .gguf file, or org/name[@rev] (default: the world LLaVA)");
+  cmd->add_option("--model", a.model, "llava / llava_next / blip-2 / llama / mistral / qwen2 checkpoint directory, llama.cpp .gguf file, or org/name[@rev] (default: the world LLaVA)");
   cmd->add_option("--lora", a.lora, "PEFT LoRA adapter directory, folded into the model's weights at load");
   cmd->add_option("--image", a.images, image_help);
   cmd->add_option("--chat-template", a.chat_template, "built-in template name or a Jinja file (default: the model's)");

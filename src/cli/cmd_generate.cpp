@@ -71,7 +71,7 @@ void add_generate(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   o->gen.max_tokens = 32;
-  cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava / llava_next checkpoint directory, llama.cpp .gguf file, or org/name[@rev]")->required();
+  cmd->add_option("--model", o->model, "llama / mistral / qwen2 / llava / llava_next / blip-2 checkpoint directory, llama.cpp .gguf file, or org/name[@rev]")->required();
   cmd->add_option("--lora", o->lora, "PEFT LoRA adapter directory, folded into the weights at load");
   cmd->add_option("--image", o->images, "image for the prompt's image tokens, in order (repeatable)");
   cmd->add_option("--prompt-ids", o->prompt_ids,

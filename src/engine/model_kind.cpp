@@ -19,6 +19,7 @@ constexpr Known kKnown[] = {
     {"qwen2", Family::Llama, "Qwen2ForCausalLM"},
     {"llava", Family::Llava, "LlavaForConditionalGeneration"},
     {"llava_next", Family::LlavaNext, "LlavaNextForConditionalGeneration"},
+    {"blip-2", Family::Blip2, "Blip2ForConditionalGeneration"},
     {"sam", Family::Sam, "SamModel"},
     {"owlvit", Family::OwlVit, "OwlViTForObjectDetection"},
     {"owlv2", Family::Owlv2, "Owlv2ForObjectDetection"},
@@ -54,6 +55,7 @@ const char* family_name(Family f) {
     case Family::Llama: return "Llama-style decoder";
     case Family::Llava: return "LLaVA";
     case Family::LlavaNext: return "LLaVA-NeXT";
+    case Family::Blip2: return "BLIP-2";
     case Family::Sam: return "SAM";
     case Family::OwlVit: return "OWL-ViT";
     case Family::Owlv2: return "OWLv2";

@@ -41,7 +41,9 @@ void check_section(const nlohmann::json& c, const std::string& prefix, const Evi
   };
   int64_t v = 0;
   for (const char* key : {"hidden_size", "vocab_size"})
-    if (int_value(key, v) && !e.dims.count(v))
+    // BLIP-2's Q-Former runs its learned queries alone: its text vocabulary sizes no
+    // tensor that the checkpoint holds or argus builds.
+    if (int_value(key, v) && !e.dims.count(v) && prefix + key != "qformer_config.vocab_size")
       fail("{}: {}{} is {}, but no tensor of the checkpoint has a dimension of that size", what, prefix, key, v);
   if (int_value("num_hidden_layers", v)) {
     if (v < 0) fail("{}: {}num_hidden_layers is {}, which is negative", what, prefix, v);

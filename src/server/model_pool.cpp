@@ -16,7 +16,8 @@ Role role_of(engine::Family f) {
   switch (f) {
     case engine::Family::Llama:
     case engine::Family::Llava:
-    case engine::Family::LlavaNext: return Role::Chat;
+    case engine::Family::LlavaNext:
+    case engine::Family::Blip2: return Role::Chat;
     case engine::Family::Clip:
     case engine::Family::OpenClip:
     case engine::Family::Siglip: return Role::Embed;

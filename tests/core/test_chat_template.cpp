@@ -205,6 +205,22 @@ TEST(ChatTemplate, LlavaNext) {
   EXPECT_EQ(t.render(vision_chat(), true), expected);
 }
 
+TEST(ChatTemplate, Blip2AsksQuestionAnswerTurnsAndRefusesASystemPrompt) {
+  auto t = builtin("blip2");
+  json chat = vision_chat();
+  chat.erase(0);
+  // The image is not the template's: BLIP-2 puts its query slots before the prompt.
+  EXPECT_EQ(t.render(chat, true), "Question: What is shown? Answer: A cat. Question: Is it cute? Answer:");
+  json plain = json::array({{{"role", "user"}, {"content", "Where is this?"}}});
+  EXPECT_EQ(t.render(plain, true), "Question: Where is this? Answer:");
+  try {
+    t.render(vision_chat(), true);
+    ADD_FAILURE() << "a system prompt was rendered";
+  } catch (const argus::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("user and assistant turns only"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ChatTemplate, ModelTemplateLookupOrder) {
   auto dir = temp_dir("lookup");
   write(dir / "tokenizer_config.json",
@@ -259,6 +275,8 @@ TEST(ChatTemplate, BuiltinsAllParseAndRender) {
     bool vision = n.rfind("llava", 0) == 0;
     json chat = vision ? vision_chat() : text_chat();
     if (!vision) chat[1]["content"] = "Hello";
+    // BLIP-2 was trained without a system prompt; its template refuses one (tested below).
+    if (n == "blip2") chat.erase(0);
     // Hermes' tool_use template iterates `tools` unconditionally (Jinja fails on None, as
     // transformers does): it is only ever rendered with tools.
     json vars = n == "hermes3-tools" ? json{{"tools", json::array()}} : json::object();

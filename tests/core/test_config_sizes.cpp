@@ -43,7 +43,7 @@ std::string check(const std::string& dir) {
 
 TEST(ConfigSizes, EveryFixtureThatArgusLoadsPasses) {
   for (const char* f : {"clip", "siglip", "llama", "qwen2", "mistral", "llava", "sam", "owlvit", "owlv2", "clipseg",
-                        "grounding_dino"})
+                        "grounding_dino", "blip2"})
     EXPECT_EQ(check((kFixtures / f).string()), "") << f;
 }
 
@@ -62,7 +62,8 @@ TEST(ConfigSizes, AbsurdSizesAreRefusedNamingTheKey) {
                         Case{"llama", "/num_hidden_layers", 100000, "num_hidden_layers is 100000"},
                         Case{"llama", "/num_hidden_layers", -3, "num_hidden_layers is -3, which is negative"},
                         Case{"sam", "/vision_config/image_size", 1000000, "vision_config.image_size is 1000000"},
-                        Case{"llava", "/text_config/vocab_size", 100000000, "text_config.vocab_size is 100000000"}}) {
+                        Case{"llava", "/text_config/vocab_size", 100000000, "text_config.vocab_size is 100000000"},
+                        Case{"blip2", "/qformer_config/hidden_size", 100000, "qformer_config.hidden_size is 100000"}}) {
     SCOPED_TRACE(std::string(c.family) + c.pointer);
     const std::string e = check(edited(c.family, c.pointer, c.value));
     EXPECT_NE(e.find(c.named), std::string::npos) << e;

@@ -4,6 +4,7 @@
 
 #include "nn/attention.h"
 #include "nn/decoder_mask.h"
+#include "nn/token_ids.h"
 #include "nn/vit_encoder.h"
 #include "util/error.h"
 
@@ -63,12 +64,7 @@ OptDecoderImpl::OptDecoderImpl(const OptConfig& c) : cfg(c) {
 }
 
 at::Tensor OptDecoderImpl::embed(const at::Tensor& input_ids) {
-  if (input_ids.dim() != 2) fail("input_ids must be [batch, length], got {} dims", input_ids.dim());
-  if (input_ids.numel() > 0) {
-    int64_t lo = input_ids.min().item<int64_t>(), hi = input_ids.max().item<int64_t>();
-    if (lo < 0 || hi >= cfg.vocab_size)
-      fail("token id {} is out of the vocabulary (size {})", lo < 0 ? lo : hi, cfg.vocab_size);
-  }
+  nn::check_token_ids(input_ids, cfg.vocab_size);
   return embed_tokens(input_ids);
 }
 

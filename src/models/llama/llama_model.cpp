@@ -8,6 +8,7 @@
 #include "nn/decoder_mask.h"
 #include "nn/inference.h"
 #include "nn/load.h"
+#include "nn/token_ids.h"
 #include "nn/uninitialized.h"
 #include "util/error.h"
 
@@ -77,12 +78,7 @@ LlamaModelImpl::LlamaModelImpl(const LlamaConfig& c)
 }
 
 at::Tensor LlamaModelImpl::embed(const at::Tensor& input_ids) {
-  if (input_ids.dim() != 2) fail("input_ids must be [batch, length], got {} dims", input_ids.dim());
-  if (input_ids.numel() > 0) {
-    int64_t lo = input_ids.min().item<int64_t>(), hi = input_ids.max().item<int64_t>();
-    if (lo < 0 || hi >= cfg.vocab_size)
-      fail("token id {} is out of the vocabulary (size {})", lo < 0 ? lo : hi, cfg.vocab_size);
-  }
+  nn::check_token_ids(input_ids, cfg.vocab_size);
   return embed_tokens(input_ids);
 }
 

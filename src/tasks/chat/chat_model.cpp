@@ -6,6 +6,9 @@
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
 #include "io/gguf.h"
+#include "models/blip2/blip2_image.h"
+#include "models/blip2/blip2_load.h"
+#include "models/blip2/blip2_prompt.h"
 #include "models/llava/llava_image.h"
 #include "models/llava/llava_load.h"
 #include "models/llava_next/llava_next_image.h"
@@ -57,13 +60,22 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
   } else if (kind.family == engine::Family::LlavaNext) {
     m->next_ = models::llava_next::load_llava_next(ck, wd);
     m->processor_ = models::llava_next::load_llava_next_processor(dir, m->next_->cfg);
+  } else if (kind.family == engine::Family::Blip2) {
+    m->blip2_ = models::blip2::load_blip2(ck, wd);
+    // Chat builds prompts with image-token slots; configs from before transformers 4.47
+    // have none to fill.
+    if (m->blip2_->cfg.image_token_index < 0)
+      fail("{}: config.json has no image_token_index (an export older than transformers 4.47); chat needs the "
+           "image-token slots that newer BLIP-2 configs and tokenizers define",
+           dir);
+    m->processor_ = models::blip2::load_blip2_processor(dir, m->blip2_->cfg);
   } else if (kind.family == engine::Family::Llama) {
     models::llama::LlamaLoadOptions lo;
     lo.dtype = wd;
     m->lm_ = models::llama::load_llama(ck, lo);
   } else {
-    fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2, llava or llava_next "
-         "checkpoint",
+    fail("{}: model_type \"{}\" ({}) does not generate text; use a llama, mistral, qwen2, llava, llava_next or "
+         "blip-2 checkpoint",
          dir, kind.model_type, engine::family_name(kind.family));
   }
   if (!lora.empty()) {
@@ -72,6 +84,8 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
       nn::apply_lora_adapter(*m->llava_, adapter, models::llava::llava_key_name);
     else if (!m->next_.is_empty())
       nn::apply_lora_adapter(*m->next_, adapter, models::llava_next::llava_next_key_name);
+    else if (!m->blip2_.is_empty())
+      nn::apply_lora_adapter(*m->blip2_, adapter, [](const std::string& k) { return k; });
     else
       nn::apply_lora_adapter(*m->lm_, adapter, [](const std::string& k) { return k; });
   }
@@ -84,16 +98,33 @@ models::llama::LlamaForCausalLMImpl& ChatModel::decoder() const {
   // ptr(): the holders' const accessors hand out const modules; forward() is not const.
   if (!llava_.is_empty()) return *llava_.ptr()->language_model.ptr();
   if (!next_.is_empty()) return *next_.ptr()->language_model.ptr();
+  if (!blip2_.is_empty()) fail("{}: BLIP-2's decoder is OPT, not a Llama-shaped one", dir_);
   return *lm_.ptr();
+}
+
+int64_t ChatModel::vocab_size() const {
+  return blip2_.is_empty() ? decoder().cfg.vocab_size : blip2_->cfg.text.vocab_size;
+}
+
+int64_t ChatModel::context_length() const {
+  return blip2_.is_empty() ? decoder().cfg.max_position_embeddings : blip2_->cfg.text.max_position_embeddings;
+}
+
+int64_t ChatModel::pad_token_id() const {
+  return blip2_.is_empty() ? decoder().cfg.pad_token_id : blip2_->cfg.text.pad_token_id;
 }
 
 int64_t ChatModel::image_token_id() const {
   if (!llava_.is_empty()) return llava_->cfg.image_token_index;
   if (!next_.is_empty()) return next_->cfg.llava.image_token_index;
+  if (!blip2_.is_empty()) return blip2_->cfg.image_token_index;
   return -1;
 }
 
-int64_t ChatModel::features_per_image() const { return llava_.is_empty() ? 0 : llava_->cfg.features_per_image(); }
+int64_t ChatModel::features_per_image() const {
+  if (!blip2_.is_empty()) return blip2_->cfg.num_query_tokens;
+  return llava_.is_empty() ? 0 : llava_->cfg.features_per_image();
+}
 
 int64_t ChatModel::image_tokens(const image::Image& im) const {
   if (!next_.is_empty()) return next_->cfg.layout({im.height, im.width}).tokens;
@@ -107,6 +138,11 @@ const text::Tokenizer& ChatModel::require_tokenizer(const char* what) const {
 
 at::Tensor ChatModel::encode_image(const image::Image& im) {
   if (!has_vision()) fail("{}: model_type \"{}\" is text-only and takes no images", dir_, model_type_);
+  if (!blip2_.is_empty()) {
+    if (pad_to_square) fail("{}: --pad-square is LLaVA-1.5's; BLIP-2's processor resizes the whole image", dir_);
+    at::NoGradGuard no_grad;
+    return blip2_->encode_image(models::blip2::blip2_pixel_values(im, processor_)).language_model_inputs[0];
+  }
   if (next_.is_empty()) {
     at::Tensor pv = models::llava::llava_pixel_values({im}, processor_, pad_to_square);
     return llava_->image_features(pv)[0];
@@ -133,6 +169,9 @@ ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::v
   ChatPrompt p;
   if (!has_vision()) {
     p.ids = ids;
+  } else if (!blip2_.is_empty()) {
+    p.images = static_cast<int64_t>(image_features.size());
+    p.ids = models::blip2::blip2_prompt_ids(ids, image_token, features_per_image(), p.images);
   } else {
     int64_t given = static_cast<int64_t>(image_features.size());
     std::vector<int64_t> counts;
@@ -157,7 +196,11 @@ ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::v
                            std::count(p.ids.begin(), p.ids.end(), image_token));
     fail("the prompt is {} tokens{} but the model's context is {}", len, images, context_length());
   }
-  if (has_vision()) {
+  if (!blip2_.is_empty()) {
+    at::NoGradGuard no_grad;
+    p.embeds = blip2_->prompt_embeds(at::tensor(p.ids, at::kLong).view({1, len}),
+                                     p.images ? image_features[0] : at::Tensor());
+  } else if (has_vision()) {
     at::Tensor feats = p.images ? at::cat(image_features, 0) : at::Tensor();
     p.embeds = models::llava::merge_image_features(decoder(), image_token,
                                                    at::tensor(p.ids, at::kLong).view({1, len}), feats);
@@ -168,6 +211,7 @@ ChatPrompt ChatModel::build_prompt(const std::vector<int64_t>& ids, const std::v
 at::Tensor ChatModel::prompt_logits(const ChatPrompt& p) {
   at::NoGradGuard no_grad;
   int64_t len = static_cast<int64_t>(p.ids.size());
+  if (!blip2_.is_empty()) return blip2_->language_model->forward_inputs_embeds(p.embeds, nullptr, {}, 0)[0];
   at::Tensor logits = p.embeds.defined() ? decoder().forward_embeds(p.embeds)
                                          : decoder().forward(at::tensor(p.ids, at::kLong).view({1, len}));
   return logits[0];
@@ -187,6 +231,9 @@ std::function<std::shared_ptr<text::constrain::TokenConstraint>()> ChatModel::js
 
 Generation ChatModel::generate(const ChatPrompt& p, const GenerateOptions& opts) {
   int64_t len = static_cast<int64_t>(p.ids.size());
+  if (!blip2_.is_empty())
+    return tasks::generate(*blip2_->language_model, at::tensor(p.ids, at::kLong).view({1, len}), at::Tensor(), opts,
+                           p.embeds);
   return tasks::generate(decoder(), at::tensor(p.ids, at::kLong).view({1, len}), at::Tensor(), opts, p.embeds);
 }
 

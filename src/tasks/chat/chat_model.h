@@ -1,7 +1,7 @@
 // A generative checkpoint behind one interface: a Llama-shaped decoder alone
-// (llama, mistral, qwen2), LLaVA (vision tower + projector + decoder) or LLaVA-NeXT
-// (the same with anyres tiling), with its tokenizer, image processor and
-// end-of-sequence ids. generate/ask/chat drive this.
+// (llama, mistral, qwen2), LLaVA (vision tower + projector + decoder), LLaVA-NeXT
+// (the same with anyres tiling) or BLIP-2 (ViT + Q-Former + OPT decoder), with its
+// tokenizer, image processor and end-of-sequence ids. generate/ask/chat drive this.
 #pragma once
 #include <functional>
 #include <memory>
@@ -13,6 +13,7 @@
 
 #include "image/image.h"
 #include "image/processor_config.h"
+#include "models/blip2/blip2_model.h"
 #include "models/llama/llama_model.h"
 #include "models/llava/llava_model.h"
 #include "models/llava_next/llava_next_model.h"
@@ -47,15 +48,17 @@ class ChatModel {
 
   const std::string& dir() const { return dir_; }
   const std::string& model_type() const { return model_type_; }
-  bool has_vision() const { return !llava_.is_empty() || !next_.is_empty(); }
+  bool has_vision() const { return !llava_.is_empty() || !next_.is_empty() || !blip2_.is_empty(); }
   int64_t image_token_id() const;  // -1 when text-only
-  // LLaVA's fixed count; 0 when text-only, or when it depends on the image (LLaVA-NeXT).
+  // LLaVA's (BLIP-2's queries') fixed count; 0 when text-only, or when it depends on the
+  // image (LLaVA-NeXT).
   int64_t features_per_image() const;
   // The image-token slots `im` takes in a prompt (LLaVA-NeXT: by its size), from its
   // size alone; 0 when text-only.
   int64_t image_tokens(const image::Image& im) const;
-  int64_t vocab_size() const { return decoder().cfg.vocab_size; }
-  int64_t context_length() const { return decoder().cfg.max_position_embeddings; }
+  int64_t vocab_size() const;
+  int64_t context_length() const;
+  int64_t pad_token_id() const;
   const std::vector<int64_t>& eos_ids() const { return eos_ids_; }
   // Null when the checkpoint ships no tokenizer (the plain LLM fixtures).
   const text::Tokenizer* tokenizer() const { return tok_.get(); }
@@ -68,7 +71,8 @@ class ChatModel {
   // whose tokens alone exceed the context is an argus::Error before anything is computed.
   at::Tensor encode_image(const image::Image& im);
 
-  // `ids` may hold each image as one image-token id or as many as it has features;
+  // `ids` may hold each image as one image-token id or as many as it has features
+  // (BLIP-2: one image, whose queries go first, before the BOS, as its processor puts them);
   // `image_features` are the images' features in prompt order. Every mismatch (ids
   // outside the vocabulary, more image tokens than images or fewer, images for a
   // text-only model, a prompt longer than the context) is an argus::Error.
@@ -78,6 +82,8 @@ class ChatModel {
   at::Tensor prompt_logits(const ChatPrompt& p);
   Generation generate(const ChatPrompt& p, const GenerateOptions& opts);
 
+  // The Llama-shaped decoder; argus::Error for BLIP-2 (OPT), which generates through
+  // nn::CausalLm.
   models::llama::LlamaForCausalLMImpl& decoder() const;
 
   // Constrained decoding to a JSON grammar on this model's vocabulary (the vocabulary's
@@ -93,6 +99,7 @@ class ChatModel {
   models::llama::LlamaForCausalLM lm_{nullptr};
   models::llava::LlavaForConditionalGeneration llava_{nullptr};
   models::llava_next::LlavaNextForConditionalGeneration next_{nullptr};
+  models::blip2::Blip2ForConditionalGeneration blip2_{nullptr};
   std::unique_ptr<text::Tokenizer> tok_;
   image::ImageProcessorConfig processor_;
   std::vector<int64_t> eos_ids_;

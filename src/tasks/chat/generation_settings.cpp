@@ -19,7 +19,7 @@ GenerateOptions generate_options(const GenerationSettings& s, const ChatModel& m
   validate(o.sampling);
   o.max_new_tokens = s.max_tokens;
   o.eos_ids = model.eos_ids();
-  int64_t pad = model.decoder().cfg.pad_token_id;
+  int64_t pad = model.pad_token_id();
   o.pad_id = pad >= 0 ? pad : 0;
   check_stop_strings(s.stop);
   if (!s.stop.empty()) model.require_tokenizer("--stop");
