@@ -67,7 +67,7 @@ nlohmann::json open_clip_summary(const std::string& dir, const std::string& weig
 nlohmann::json config_summary(const nlohmann::json& c) {
   nlohmann::json summary = nlohmann::json::object();
   for (const char* key : {"hidden_size", "num_hidden_layers", "num_attention_heads", "projection_dim", "vocab_size",
-                          "max_position_embeddings", "image_size", "patch_size"}) {
+                          "max_position_embeddings", "image_size", "patch_size", "d_model", "num_queries"}) {
     if (c.contains(key)) summary[key] = c[key];
     for (const char* sub : {"text_config", "vision_config"})
       if (c.contains(sub) && c[sub].is_object() && c[sub].contains(key)) summary[std::string(sub) + "." + key] = c[sub][key];
