@@ -41,10 +41,11 @@ tasks::Exemplar parse_exemplar(const std::string& spec) {
 
 void add_detect_flags(CLI::App* cmd, DetectFlags& f) {
   f.threshold_flag = cmd->add_option("--threshold", f.threshold,
-                  "keep detections scoring above this (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO)");
+                  "keep detections scoring above this (default 0.1 for OWL-ViT/OWLv2, 0.25 for Grounding DINO, "
+                  "0.5 for DETR)");
   cmd->add_option("--text-threshold", f.text_threshold,
                   "Grounding DINO: the query's phrase must score above this too (default 0.25)");
-  cmd->add_option("--nms", f.nms, "NMS IoU threshold in [0, 1), or none (default 0.3)");
+  cmd->add_option("--nms", f.nms, "NMS IoU threshold in [0, 1), or none (default 0.3; none for DETR)");
   cmd->add_flag("--class-agnostic", f.class_agnostic, "NMS across queries, not only within each query");
   f.top_k_flag = cmd->add_option("--top-k", f.top_k, "keep at most K detections (best first; default all)");
 }
@@ -56,11 +57,11 @@ tasks::DetectOptions parse_detect_options(const DetectFlags& f) {
   o.text_threshold = f.text_threshold;
   if (nms == "none") {
     o.nms_iou = -1;
-  } else {
+  } else if (!nms.empty()) {
     char* stop = nullptr;
-    o.nms_iou = std::strtod(nms.c_str(), &stop);
-    if (nms.empty() || *stop != '\0' || !(o.nms_iou >= 0 && o.nms_iou < 1))
-      fail("--nms \"{}\" must be an IoU in [0, 1) or \"none\"", nms);
+    const double iou = std::strtod(nms.c_str(), &stop);
+    if (*stop != '\0' || !(iou >= 0 && iou < 1)) fail("--nms \"{}\" must be an IoU in [0, 1) or \"none\"", nms);
+    o.nms_iou = iou;
   }
   o.class_agnostic = f.class_agnostic;
   if (f.top_k_flag && f.top_k_flag->count()) o.top_k = f.top_k;
@@ -73,7 +74,9 @@ void print_warnings(const std::vector<std::string>& warnings) {
 }
 
 void add_detect(CLI::App& app) {
-  auto* cmd = app.add_subcommand("detect", "Open-vocabulary object detection by text (OWL-ViT, OWLv2, Grounding DINO) or exemplar (OWL)");
+  auto* cmd = app.add_subcommand(
+      "detect", "Object detection: open-vocabulary by text (OWL-ViT, OWLv2, Grounding DINO) or exemplar (OWL), "
+                "or a closed-set detector's own classes (DETR)");
   struct Opts {
     std::string model, image, out;
     std::vector<std::string> queries, exemplars;
@@ -81,7 +84,9 @@ void add_detect(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "owlvit, owlv2 or grounding-dino checkpoint directory or org/name[@rev] (default: the world OWL-ViT)");
+  cmd->add_option("--model", o->model,
+                  "owlvit, owlv2, grounding-dino or detr checkpoint directory or org/name[@rev] (default: the world "
+                  "OWL-ViT)");
   cmd->add_option("--image", o->image, "image to search")->required();
   cmd->add_option("--query", o->queries, "text query, e.g. \"a photo of a dog\" (repeatable)");
   cmd->add_option("--exemplar", o->exemplars,
@@ -91,12 +96,14 @@ void add_detect(CLI::App& app) {
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
     auto opts = parse_detect_options(o->filter);
-    if (o->queries.empty() && o->exemplars.empty()) fail("detect needs at least one --query or --exemplar");
     tasks::check_query_counts(o->queries.size(), o->exemplars.size());
+    auto detector = tasks::Detector::open(model_or_default(o->model, "owl"));
+    // Checked before any image is decoded; a closed-set detector refuses queries itself.
+    if (!detector->closed_set() && o->queries.empty() && o->exemplars.empty())
+      fail("detect needs at least one --query or --exemplar");
     std::vector<tasks::Exemplar> exemplars;
     for (const auto& spec : o->exemplars) exemplars.push_back(parse_exemplar(spec));
     image::Image img = image::load_image(o->image);
-    auto detector = tasks::Detector::open(model_or_default(o->model, "owl"));
     auto res = detector->detect(img, o->queries, exemplars, opts);
     print_warnings(res.warnings);
     if (!o->out.empty()) {

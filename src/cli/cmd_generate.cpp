@@ -1,5 +1,6 @@
 // `argus generate`: token ids in, token ids (and text) out, for plain decoders and
 // LLaVA. The low-level entry point that parity checks and scripts use.
+#include <chrono>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -79,13 +80,17 @@ void add_generate(CLI::App& app) {
       ->required();
   cmd->add_option("--logits-out", o->logits_out, "write the prompt's logits [L, vocab] to this safetensors file");
   cmd->add_flag("--pad-square", o->pad_square, "pad images to a square with the mean colour (LLaVA's 'pad')");
-  cmd->add_flag("--json", o->json, "print JSON: prompt_ids (image tokens expanded), ids (new only), text");
+  cmd->add_flag("--json", o->json, "print JSON: prompt_ids (image tokens expanded), ids (new only), text, finish_reason, timings");
   add_generation_flags(cmd, o->gen);
   cmd->callback([o] {
     std::vector<int64_t> ids = parse_ids(o->prompt_ids);
     tasks::check_image_count(o->images.size());
     o->model = hub::resolve_model(o->model);
+    using clock = std::chrono::steady_clock;
+    auto seconds = [](clock::time_point a, clock::time_point b) { return std::chrono::duration<double>(b - a).count(); };
+    const auto t_open = clock::now();
     auto model = tasks::ChatModel::open(o->model, o->gen.dtype, o->lora);
+    const auto t_loaded = clock::now();
     tasks::GenerateOptions gopts = tasks::generate_options(o->gen, *model);
     if (o->pad_square) model->pad_to_square = true;
     std::vector<at::Tensor> feats;
@@ -93,27 +98,51 @@ void add_generate(CLI::App& app) {
       fail("{}: model_type \"{}\" is text-only and takes no images ({} given)", o->model, model->model_type(),
            o->images.size());
     for (const auto& path : o->images) feats.push_back(model->encode_image(image::load_image(path)));
+    const auto t_images = clock::now();
     tasks::ChatPrompt prompt = model->build_prompt(ids, feats);
     if (!o->logits_out.empty()) nn::save_safetensors(o->logits_out, {{"logits", model->prompt_logits(prompt)}});
 
     std::unique_ptr<tasks::TextStream> stream;
     if (model->tokenizer()) stream = std::make_unique<tasks::TextStream>(*model->tokenizer(), o->gen.stop);
     std::string text;
+    clock::time_point t_first{};
+    size_t emitted = 0;
     gopts.on_token = [&](size_t, int64_t id) {
+      if (emitted++ == 0) t_first = clock::now();
       if (!stream) return true;
       std::string piece = stream->push(id);
       if (!o->json) std::fputs(piece.c_str(), stdout), std::fflush(stdout);
       return !stream->stopped();
     };
+    const auto t_start = clock::now();
     tasks::Generation g = model->generate(prompt, gopts);
+    const auto t_end = clock::now();
     std::string reason = g.finish_reason[0] == "callback" ? "stop" : g.finish_reason[0];
     if (stream) {
       std::string tail = stream->finish();
       if (!o->json) std::fputs(tail.c_str(), stdout);
       text = stream->text();
     }
-    if (o->json)
-      return print_json({{"prompt_ids", prompt.ids}, {"ids", g.tokens[0]}, {"text", text}, {"finish_reason", reason}});
+    if (o->json) {
+      // As llama.cpp reports them: the prompt's forward pass ends with the first token;
+      // every later token is one decode step.
+      const size_t steps = emitted > 0 ? emitted - 1 : 0;
+      const double prefill = emitted > 0 ? seconds(t_start, t_first) : seconds(t_start, t_end);
+      const double decode = emitted > 0 ? seconds(t_first, t_end) : 0.0;
+      nlohmann::json timings = {{"load_s", seconds(t_open, t_loaded)},
+                                {"image_encode_s", seconds(t_loaded, t_images)},
+                                {"prompt_tokens", prompt.ids.size()},
+                                {"prefill_s", prefill},
+                                {"prefill_tokens_per_s", prefill > 0 ? prompt.ids.size() / prefill : 0.0},
+                                {"decode_tokens", steps},
+                                {"decode_s", decode},
+                                {"decode_tokens_per_s", decode > 0 ? steps / decode : 0.0}};
+      return print_json({{"prompt_ids", prompt.ids},
+                         {"ids", g.tokens[0]},
+                         {"text", text},
+                         {"finish_reason", reason},
+                         {"timings", timings}});
+    }
     if (!stream)  // no tokenizer: the ids are the output
       for (size_t i = 0; i < g.tokens[0].size(); ++i) std::printf(i ? ",%lld" : "%lld", (long long)g.tokens[0][i]);
     std::printf("\n");

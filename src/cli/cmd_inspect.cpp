@@ -5,7 +5,9 @@
 #include "hub/pull.h"
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
+#include "io/gguf.h"
 #include "io/json_file.h"
+#include "models/llama/llama_gguf.h"
 #include "models/open_clip/open_clip_load.h"
 #include "nn/tensor_io.h"
 #include "nn/torch_archive.h"
@@ -65,12 +67,48 @@ nlohmann::json open_clip_summary(const std::string& dir, const std::string& weig
 nlohmann::json config_summary(const nlohmann::json& c) {
   nlohmann::json summary = nlohmann::json::object();
   for (const char* key : {"hidden_size", "num_hidden_layers", "num_attention_heads", "projection_dim", "vocab_size",
-                          "max_position_embeddings", "image_size", "patch_size"}) {
+                          "max_position_embeddings", "image_size", "patch_size", "d_model", "num_queries"}) {
     if (c.contains(key)) summary[key] = c[key];
     for (const char* sub : {"text_config", "vision_config"})
       if (c.contains(sub) && c[sub].is_object() && c[sub].contains(key)) summary[std::string(sub) + "." + key] = c[sub][key];
   }
   return summary;
+}
+
+// A llama.cpp GGUF file: the tensor table (dtypes by their ggml names: F16, Q8_0, ...)
+// and, where argus reads the architecture, the config.json its metadata becomes. An
+// architecture argus does not run is still described, with the reason beside it.
+struct GgufReport {
+  engine::ModelKind kind;
+  TensorStats stats;
+  nlohmann::json summary;
+  bool runs = true;  // false: an architecture argus does not run (summary says why)
+};
+
+GgufReport inspect_gguf(const std::string& path) {
+  const auto f = io::GgufFile::open(path);
+  GgufReport r;
+  for (const auto& t : f->tensors()) {
+    r.stats.params += t.numel();
+    r.stats.bytes += t.nbytes;
+    r.stats.dtypes[io::ggml_type_name(static_cast<uint32_t>(t.type))] += t.numel();
+  }
+  r.stats.tensors = f->tensors().size();
+  const std::string arch = f->has_meta("general.architecture") ? f->meta_string("general.architecture") : "";
+  r.kind = {engine::Family::Llama, arch, "GGUF " + arch};
+  try {
+    const nlohmann::json c = models::llama::gguf_llama_config(*f);
+    r.kind.model_type = c.value("model_type", arch);
+    r.summary = config_summary(c);
+  } catch (const Error& e) {
+    r.runs = false;
+    r.summary = {{"unsupported", e.what()}};
+  }
+  r.summary["gguf.version"] = f->version();
+  for (const char* key : {"general.architecture", "general.name", "tokenizer.ggml.model"})
+    if (f->has_meta(key) && f->metadata()[key].is_string()) r.summary[key] = f->metadata()[key];
+  r.summary["tokenizer.chat_template"] = f->has_meta("tokenizer.chat_template");
+  return r;
 }
 
 }  // namespace
@@ -82,16 +120,23 @@ void add_inspect(CLI::App& app) {
     bool json = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--model", o->model, "checkpoint directory or org/name[@rev] or .safetensors file")->required();
+  cmd->add_option("--model", o->model, "checkpoint directory, org/name[@rev], .safetensors or .gguf file")->required();
   cmd->add_flag("--json", o->json, "print JSON");
   cmd->callback([o] {
     const auto model = hub::resolve_model(o->model);
     engine::ModelKind kind;
     TensorStats st;
     nlohmann::json summary;
+    bool runs = true;
     const bool open_clip = std::filesystem::is_directory(model) && models::open_clip::is_open_clip_dir(model);
     const std::string weights = open_clip ? models::open_clip::weights_file(model) : "";
-    if (open_clip && std::filesystem::path(weights).extension() != ".safetensors") {
+    if (io::is_gguf_file(model)) {
+      auto r = inspect_gguf(model);
+      kind = r.kind;
+      st = r.stats;
+      summary = r.summary;
+      runs = r.runs;
+    } else if (open_clip && std::filesystem::path(weights).extension() != ".safetensors") {
       kind = {engine::Family::OpenClip, "open_clip", "CLIP (open_clip)"};
       st = stats_of_torch_file(weights);
     } else {
@@ -110,8 +155,9 @@ void add_inspect(CLI::App& app) {
                           {"bytes", st.bytes},
                           {"dtypes", st.dtypes},
                           {"config", summary}};
+    if (!runs) out["family"] = nullptr;
     if (o->json) return print_json(out);
-    std::printf("%s  (%s, model_type %s)\n", kind.architecture.c_str(), engine::family_name(kind.family),
+    std::printf("%s  (%s, model_type %s)\n", kind.architecture.c_str(), runs ? engine::family_name(kind.family) : "not supported",
                 kind.model_type.c_str());
     std::printf("parameters: %lld in %zu tensors, %.1f MB\n", static_cast<long long>(st.params), st.tensors,
                 st.bytes / 1e6);

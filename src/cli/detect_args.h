@@ -19,7 +19,7 @@ tasks::Exemplar parse_exemplar(const std::string& spec);
 struct DetectFlags {
   double threshold = 0;  // used only when given (threshold_flag): else the detector's default
   double text_threshold = 0.25;
-  std::string nms = "0.3";
+  std::string nms;  // empty: the detector's default (0.3; DETR: none)
   bool class_agnostic = false;
   int64_t top_k = 0;     // used only when given (top_k_flag): else all
   const CLI::Option* threshold_flag = nullptr;

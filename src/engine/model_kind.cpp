@@ -24,6 +24,7 @@ constexpr Known kKnown[] = {
     {"owlv2", Family::Owlv2, "Owlv2ForObjectDetection"},
     {"grounding-dino", Family::GroundingDino, "GroundingDinoForObjectDetection"},
     {"clipseg", Family::ClipSeg, "CLIPSegForImageSegmentation"},
+    {"detr", Family::Detr, "DetrForObjectDetection"},
 };
 }  // namespace
 
@@ -59,6 +60,7 @@ const char* family_name(Family f) {
     case Family::Owlv2: return "OWLv2";
     case Family::GroundingDino: return "Grounding DINO";
     case Family::ClipSeg: return "CLIPSeg";
+    case Family::Detr: return "DETR";
   }
   return "?";
 }

@@ -7,7 +7,7 @@
 
 namespace argus::engine {
 
-enum class Family { Clip, OpenClip, Siglip, Llama, Llava, LlavaNext, Sam, OwlVit, Owlv2, GroundingDino, ClipSeg };
+enum class Family { Clip, OpenClip, Siglip, Llama, Llava, LlavaNext, Sam, OwlVit, Owlv2, GroundingDino, ClipSeg, Detr };
 
 struct ModelKind {
   Family family;

@@ -22,7 +22,8 @@ Role role_of(engine::Family f) {
     case engine::Family::Siglip: return Role::Embed;
     case engine::Family::OwlVit:
     case engine::Family::Owlv2:
-    case engine::Family::GroundingDino: return Role::Detect;
+    case engine::Family::GroundingDino:
+    case engine::Family::Detr: return Role::Detect;
     case engine::Family::Sam: return Role::Segment;
     default: fail("model family {} cannot be served yet", engine::family_name(f));
   }

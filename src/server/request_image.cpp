@@ -66,8 +66,8 @@ image::Image from_path(const std::string& ref, const ImagePolicy& policy, const 
   switch (f.status) {
     case S::Ok: break;
     case S::Outside: throw outside();
-    case S::Missing:
-    case S::NotRegular: throw ApiError(404, "image \"" + ref + "\" does not exist", "not_found_error", param);
+    case S::Missing: throw ApiError(404, "image \"" + ref + "\" does not exist", "not_found_error", param);
+    case S::NotRegular: bad_request("image \"" + ref + "\" is not a regular file", param);
     case S::TooLarge: bad_request("image \"" + ref + "\" is too large", param);
     default: bad_request("image \"" + ref + "\" could not be read", param);
   }

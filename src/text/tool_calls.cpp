@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "text/python_call.h"
+
 namespace argus::text {
 
 namespace {
@@ -73,10 +75,14 @@ ParsedReply parse_llama3(const std::string& text) {
   ParsedReply r;
   std::string body = trim(text);
   static const std::string kTag = "<|python_tag|>";
-  if (body.compare(0, kTag.size(), kTag) == 0) body = trim(body.substr(kTag.size()));
+  const bool tagged = body.compare(0, kTag.size(), kTag) == 0;
+  if (tagged) body = trim(body.substr(kTag.size()));
   std::vector<ParsedToolCall> calls;
   ordered j;
-  if (parse_json(body, j)) {
+  if (tagged && !body.empty() && body[0] != '{') {
+    // A built-in tool: name.call(keyword=literal, ...).
+    if (auto pc = parse_python_call(body)) calls.push_back({pc->name, pc->arguments.dump()});
+  } else if (parse_json(body, j)) {
     ParsedToolCall c;
     if (call_from(j, c)) calls.push_back(std::move(c));
   } else {

@@ -3,7 +3,8 @@
 //   hermes   <tool_call>{"name": ..., "arguments": {...}}</tool_call>, one block per call
 //            (Qwen2/2.5, Hermes 2 Pro / 3, and other ChatML tool templates)
 //   llama3   {"name": ..., "parameters": {...}}, the whole answer, after an optional
-//            <|python_tag|>; several calls separated by ';' (Llama 3.1+)
+//            <|python_tag|>; several calls separated by ';' (Llama 3.1+); a built-in
+//            tool's <|python_tag|>brave_search.call(query="...") (text/python_call)
 //   mistral  [TOOL_CALLS] [{"name": ..., "arguments": {...}}, ...] (Mistral v0.3 tool tokens)
 // Text that looks like a call but does not parse as one stays text: a reply is never
 // turned into a call the model did not make.

@@ -4,6 +4,8 @@
 
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "text/chat_template.h"
 #include "text/tool_calls.h"
@@ -93,7 +95,37 @@ TEST(ToolCalls, Llama3JsonWithOrWithoutPythonTag) {
   EXPECT_EQ(two.tool_calls[1].arguments, "{\"a\":1}");
   // Prose, or JSON that is not a call, is text.
   for (const std::string text : {"The weather is fine.", "{\"answer\": 42}", "Sure: {\"name\": \"f\", \"parameters\": {}}",
-                                 "<|python_tag|>brave_search.call(query=\"x\")"}) {
+                                 "brave_search.call(query=\"x\")"}) {
+    auto t = parse_tool_calls(text, ToolCallSyntax::Llama3);
+    EXPECT_TRUE(t.tool_calls.empty()) << text;
+    EXPECT_EQ(t.content, text);
+  }
+}
+
+TEST(ToolCalls, Llama3BuiltInToolsAreAPythonCallAfterThePythonTag) {
+  // As Llama 3.1's template prints a past call to a built-in tool.
+  auto r = parse_tool_calls("<|python_tag|>brave_search.call(query=\"weather in Paris\")", ToolCallSyntax::Llama3);
+  ASSERT_EQ(r.tool_calls.size(), 1u);
+  EXPECT_EQ(r.tool_calls[0].name, "brave_search");
+  EXPECT_EQ(r.tool_calls[0].arguments, "{\"query\":\"weather in Paris\"}");
+  EXPECT_EQ(r.content, "");
+  // Python literals become JSON, keywords keep the model's order, a trailing comma is Python.
+  auto lit = parse_tool_calls(
+      "<|python_tag|> wolfram_alpha.call( query='it\\'s \\\"x\\\"\\n', n=3, x=-2.5e3, exact=True, unit=None, )",
+      ToolCallSyntax::Llama3);
+  ASSERT_EQ(lit.tool_calls.size(), 1u) << lit.content;
+  EXPECT_EQ(lit.tool_calls[0].name, "wolfram_alpha");
+  EXPECT_EQ(lit.tool_calls[0].arguments,
+            "{\"query\":\"it's \\\"x\\\"\\n\",\"n\":3,\"x\":-2500.0,\"exact\":true,\"unit\":null}");
+  auto none = parse_tool_calls("<|python_tag|>code_interpreter.call()", ToolCallSyntax::Llama3);
+  ASSERT_EQ(none.tool_calls.size(), 1u);
+  EXPECT_EQ(none.tool_calls[0].arguments, "{}");
+  // Not the call shape: raw code, positional or repeated arguments, expressions, an
+  // unterminated string, text after the call. Each stays text, unchanged.
+  for (const std::string& text : std::vector<std::string>{"<|python_tag|>print(1 + 1)", "<|python_tag|>brave_search.call(\"x\")", "<|python_tag|>f.call(a=1, a=2)",
+        "<|python_tag|>f.call(a=1 + 2)", "<|python_tag|>f.call(a=\"open)", "<|python_tag|>f.call(a=1) and more",
+        "<|python_tag|>f.call(a=0x10)", "<|python_tag|>f.run(a=1)", "<|python_tag|>f.call(a=1",
+        "<|python_tag|>f.call(q=\"x\xc7[\")"}) {  // not UTF-8 (found by fuzz_tool_calls)
     auto t = parse_tool_calls(text, ToolCallSyntax::Llama3);
     EXPECT_TRUE(t.tool_calls.empty()) << text;
     EXPECT_EQ(t.content, text);

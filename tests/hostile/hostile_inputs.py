@@ -241,7 +241,7 @@ def path_traversal(srv):
 
 def fifo_image(srv):
     return refused(*srv.request("POST", "/v1/classify", {"model": "clip", "image": "fifo.png", "labels": ["dog"]},
-                                timeout=20), 404)
+                                timeout=20), 400, "not a regular file")
 
 
 def corrupt_images(srv):

@@ -64,6 +64,18 @@ TEST(CliGenerate, LlavaWithOneImageTokenMatchesFixtureGreedyIds) {
   EXPECT_EQ(j["prompt_ids"].get<std::vector<int64_t>>(), test::row_ids(ref["input_ids"], 0));
   EXPECT_EQ(j["ids"].get<std::vector<int64_t>>(), greedy_tail("llava", 20));
   EXPECT_TRUE(j["text"].is_string());
+  // Timings as llama.cpp reports them: the prompt (image tokens included) is the prefill,
+  // every token after the first a decode step.
+  const auto& t = j["timings"];
+  EXPECT_EQ(t["prompt_tokens"], j["prompt_ids"].size());
+  EXPECT_EQ(t["decode_tokens"].get<size_t>(), j["ids"].size() - 1);
+  for (const char* k : {"load_s", "image_encode_s", "prefill_s", "decode_s"}) {
+    ASSERT_TRUE(t[k].is_number()) << k;
+    EXPECT_GE(t[k].get<double>(), 0.0) << k;
+  }
+  EXPECT_GT(t["image_encode_s"].get<double>(), 0.0);  // one image was encoded
+  EXPECT_NEAR(t["decode_tokens_per_s"].get<double>() * t["decode_s"].get<double>(), t["decode_tokens"].get<double>(),
+              1e-6 * t["decode_tokens"].get<double>() + 1e-9);
   // The image went through argus' own preprocessing (a few pixels one uint8 step off
   // the reference, parity-notes), so the logits agree a little less tightly than 1e-3.
   at::Tensor logits = nn::load_safetensors(logits_path).at("logits");

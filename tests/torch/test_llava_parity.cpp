@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "image/decode.h"
+#include "image/geometry.h"
 #include "image/processor_config.h"
 #include "io/checkpoint.h"
 #include "llm_helpers.h"
@@ -113,12 +114,12 @@ TEST(LlavaPreprocess, PixelValuesFromTheOriginalImageMatch) {
 
 TEST(LlavaPreprocess, PadToSquareCentresTheImageOnTheMeanColour) {
   auto cfg = image::load_image_processor_config(test::fixture("llava"));
-  auto color = mean_color(cfg);
+  auto color = image::mean_color(cfg.image_mean);
   // int(0.48145466 * 255) = 122, int(0.4578275 * 255) = 116, int(0.40821073 * 255) = 104
   EXPECT_EQ((std::array<int, 3>{color[0], color[1], color[2]}), (std::array<int, 3>{122, 116, 104}));
   image::Image wide = image::make_image(5, 2);
   for (size_t i = 0; i < wide.pixels.size(); ++i) wide.pixels[i] = static_cast<uint8_t>(200 + i % 50);
-  image::Image sq = expand_to_square(wide, color);
+  image::Image sq = image::expand_to_square(wide, color);
   ASSERT_EQ(sq.width, 5);
   ASSERT_EQ(sq.height, 5);
   auto px = [&](const image::Image& im, int x, int y, int ch) { return im.pixels[(y * im.width + x) * 3 + ch]; };

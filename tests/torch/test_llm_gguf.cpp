@@ -334,3 +334,50 @@ TEST(ServerGguf, ChatCompletionsFromAGgufFileAnswerAsTheDirectory) {
   ASSERT_TRUE(models);
   EXPECT_NE(models->body.find("\"gguf\""), std::string::npos);
 }
+
+TEST(CliGguf, InspectDescribesTheFileAndWhatItBecomes) {
+  const std::string tmp = test::fresh_temp_dir("gguf_inspect");
+  const std::string q8 = convert_fixture("llama", Storage::Q8_0, tmp);
+  auto r = test::run_cli({"inspect", "--model", q8, "--json"});
+  ASSERT_EQ(r.rc, 0) << r.err;
+  const auto j = r.json();
+  const nlohmann::json cfg = test::fixture_config("llama");
+  EXPECT_EQ(j["family"], "Llama-style decoder");
+  EXPECT_EQ(j["model_type"], "llama");
+  // The same parameters as the fixture (its lm_head is written only when untied).
+  int64_t params = 0;
+  size_t tensors = 0;
+  for (auto& [name, t] : test::fixture_weights("llama")) {
+    if (cfg.value("tie_word_embeddings", false) && name == "lm_head.weight") continue;
+    params += t.numel();
+    ++tensors;
+  }
+  EXPECT_EQ(j["parameters"], params);
+  EXPECT_EQ(j["tensors"], tensors);
+  // Matrices quantised, norms kept in F32, as llama.cpp's converter writes them.
+  ASSERT_TRUE(j["dtypes"].contains("Q8_0")) << j.dump();
+  ASSERT_TRUE(j["dtypes"].contains("F32")) << j.dump();
+  EXPECT_EQ(j["dtypes"]["Q8_0"].get<int64_t>() + j["dtypes"]["F32"].get<int64_t>(), params);
+  EXPECT_EQ(j["config"]["hidden_size"], cfg["hidden_size"]);
+  EXPECT_EQ(j["config"]["num_hidden_layers"], cfg["num_hidden_layers"]);
+  EXPECT_EQ(j["config"]["general.architecture"], "llama");
+  EXPECT_EQ(j["config"]["tokenizer.chat_template"], false);
+
+  // An architecture argus does not run is still described, with the reason.
+  GgufWriter gemma;
+  gemma.kv_string("general.architecture", "gemma2");
+  gemma.tensor("token_embd.weight", {8, 4}, 1, std::string(8 * 4 * 2, '\0'));
+  const std::string g = tmp + "/gemma.gguf";
+  std::ofstream(g, std::ios::binary) << gemma.bytes();
+  auto u = test::run_cli({"inspect", "--model", g, "--json"});
+  ASSERT_EQ(u.rc, 0) << u.err;
+  EXPECT_TRUE(u.json()["family"].is_null());
+  EXPECT_EQ(u.json()["dtypes"]["F16"], 32);
+  EXPECT_NE(u.json()["config"]["unsupported"].get<std::string>().find("\"gemma2\" is not one argus reads"),
+            std::string::npos);
+  // A file that is not GGUF at all is an error naming it, not a crash.
+  const std::string junk = tmp + "/junk.gguf";
+  std::ofstream(junk) << "not a gguf";
+  auto bad = test::run_cli({"inspect", "--model", junk});
+  EXPECT_CLEAN_ERROR(bad, "junk.gguf");
+}

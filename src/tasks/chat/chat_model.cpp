@@ -12,6 +12,7 @@
 #include "models/llava_next/llava_next_load.h"
 #include "nn/lora.h"
 #include "tasks/chat/image_tokens.h"
+#include "tasks/chat/weight_dtype.h"
 #include "util/error.h"
 
 namespace argus::tasks {
@@ -25,19 +26,15 @@ bool has_tokenizer_files(const std::string& dir) {
   return false;
 }
 
-// The weights' dtype: float32, or bfloat16 for "bfloat16" and for "auto" on a
-// checkpoint whose floating-point tensors are (mostly) 16-bit.
-at::ScalarType weight_dtype(const io::Checkpoint& ck, const std::string& dtype) {
-  if (dtype == "float32") return at::kFloat;
-  if (dtype == "bfloat16") return at::kBFloat16;
-  if (dtype != "auto") fail("dtype \"{}\" must be auto, float32 or bfloat16", dtype);
+// The bytes of float32 (and float64) tensors against 16-bit ones, for weight_dtype.
+at::ScalarType checkpoint_weight_dtype(const io::Checkpoint& ck, const std::string& dtype) {
   size_t wide = 0, narrow = 0;
   for (const auto& [key, ref] : ck.tensors()) {
     const auto t = ref.entry->dtype;
     if (t == io::DType::F32 || t == io::DType::F64) wide += ref.entry->nbytes();
     if (t == io::DType::F16 || t == io::DType::BF16) narrow += ref.entry->nbytes();
   }
-  return narrow > wide ? at::kBFloat16 : at::kFloat;
+  return weight_dtype(dtype, wide, narrow);
 }
 
 }  // namespace
@@ -46,7 +43,7 @@ std::unique_ptr<ChatModel> ChatModel::open(const std::string& dir, const std::st
   if (io::is_gguf_file(dir)) return open_gguf(dir, dtype, lora);
   auto ck = io::Checkpoint::open(dir);
   engine::ModelKind kind = engine::model_kind(ck);
-  const at::ScalarType wd = weight_dtype(ck, dtype);
+  const at::ScalarType wd = checkpoint_weight_dtype(ck, dtype);
   std::unique_ptr<ChatModel> m(new ChatModel());
   m->dir_ = dir;
   m->model_type_ = kind.model_type;

@@ -4,6 +4,7 @@
 #include "models/llama/llama_config.h"
 #include "models/llama/llama_gguf.h"
 #include "tasks/chat/chat_model.h"
+#include "tasks/chat/weight_dtype.h"
 #include "text/gguf_tokenizer.h"
 #include "util/error.h"
 
@@ -11,15 +12,11 @@ namespace argus::tasks {
 
 namespace {
 
-// float32 for float32 files; bfloat16 for "auto" when most bytes are 16-bit or
-// quantised (their precision is below bfloat16's already), as for safetensors.
+// The bytes of float32 tensors against 16-bit and quantised ones, for weight_dtype.
 at::ScalarType gguf_weight_dtype(const io::GgufFile& f, const std::string& dtype) {
-  if (dtype == "float32") return at::kFloat;
-  if (dtype == "bfloat16") return at::kBFloat16;
-  if (dtype != "auto") fail("dtype \"{}\" must be auto, float32 or bfloat16", dtype);
   size_t wide = 0, narrow = 0;
   for (const auto& t : f.tensors()) (t.type == io::GgmlType::F32 ? wide : narrow) += t.nbytes;
-  return narrow > wide ? at::kBFloat16 : at::kFloat;
+  return weight_dtype(dtype, wide, narrow);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "engine/model_kind.h"
 #include "io/checkpoint.h"
 #include "models/owlvit/owlvit_postprocess.h"
+#include "tasks/detect/detr_detector.h"
 #include "tasks/detect/grounding_dino_detector.h"
 #include "tasks/detect/owl_detector.h"
 #include "util/error.h"
@@ -28,8 +29,9 @@ std::unique_ptr<Detector> Detector::open(const std::string& dir) {
     case engine::Family::OwlVit:
     case engine::Family::Owlv2: return OwlDetector::open(dir);
     case engine::Family::GroundingDino: return GroundingDinoDetector::open(dir);
+    case engine::Family::Detr: return DetrDetector::open(dir);
     default:
-      fail("{}: model_type \"{}\" is not a detector (use an owlvit, owlv2 or grounding-dino checkpoint)", dir,
+      fail("{}: model_type \"{}\" is not a detector (use an owlvit, owlv2, grounding-dino or detr checkpoint)", dir,
            kind.model_type);
   }
 }
@@ -46,8 +48,8 @@ void check_detect_options(const DetectOptions& opts) {
     fail("detect: threshold {} must be a score in [0, 1]", *opts.threshold);
   if (!(opts.text_threshold >= 0 && opts.text_threshold <= 1))
     fail("detect: text threshold {} must be a score in [0, 1]", opts.text_threshold);
-  if (!(opts.nms_iou < 1) || std::isnan(opts.nms_iou))
-    fail("detect: NMS IoU {} must be in [0, 1) (or negative for no NMS)", opts.nms_iou);
+  if (opts.nms_iou && (!(*opts.nms_iou < 1) || std::isnan(*opts.nms_iou)))
+    fail("detect: NMS IoU {} must be in [0, 1) (or negative for no NMS)", *opts.nms_iou);
   if (opts.top_k && *opts.top_k < 1) fail("detect: top_k {} must be at least 1", *opts.top_k);
 }
 
@@ -59,7 +61,8 @@ void check_detect_request(size_t n_text_queries, size_t n_exemplars, const Detec
 
 void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) {
   std::stable_sort(dets.begin(), dets.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
-  if (opts.nms_iou >= 0 && dets.size() > 1) {
+  const double nms_iou = opts.nms_iou.value_or(kDefaultNmsIou);
+  if (nms_iou >= 0 && dets.size() > 1) {
     const auto n = static_cast<int64_t>(dets.size());
     std::vector<float> boxes, scores;
     std::vector<int64_t> labels;
@@ -69,7 +72,7 @@ void filter_detections(std::vector<Detection>& dets, const DetectOptions& opts) 
       labels.push_back(d.query);
     }
     at::Tensor keep = models::owlvit::nms_by_label(at::tensor(boxes).view({n, 4}), at::tensor(scores),
-                                                   at::tensor(labels, at::kLong), opts.nms_iou, opts.class_agnostic);
+                                                   at::tensor(labels, at::kLong), nms_iou, opts.class_agnostic);
     keep = keep.contiguous();
     const int64_t* k = keep.data_ptr<int64_t>();
     std::vector<Detection> kept;

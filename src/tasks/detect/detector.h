@@ -27,10 +27,13 @@ struct Exemplar {
 
 struct DetectOptions {
   // Keep scores strictly above it; unset: the detector's default (OWL 0.1, Grounding
-  // DINO 0.25, the references' defaults).
+  // DINO 0.25, DETR 0.5, the references' defaults).
   std::optional<double> threshold;
   double text_threshold = 0.25;  // Grounding DINO: the query's phrase must score above it too
-  double nms_iou = 0.3;          // < 0: no NMS; else suppress boxes with IoU > nms_iou to a better one
+  // < 0: no NMS; else suppress boxes with IoU > nms_iou to a better one. Unset: the
+  // detector's default, kDefaultNmsIou, but none for DETR, whose set prediction needs
+  // none (transformers' post-processing applies none).
+  std::optional<double> nms_iou;
   bool class_agnostic = false;   // NMS across queries instead of within each query
   std::optional<int64_t> top_k;  // unset: all; else >= 1
 };
@@ -39,9 +42,10 @@ struct DetectOptions {
 // column, every exemplar an image decoded and encoded.
 constexpr size_t kMaxTextQueries = 1024;
 constexpr size_t kMaxExemplars = 16;
+constexpr double kDefaultNmsIou = 0.3;
 
 struct Detection {
-  int64_t query = 0;  // index into text queries, then exemplars
+  int64_t query = 0;  // index into text queries, then exemplars; a closed-set detector's class id
   std::string label;
   float score = 0;
   std::array<float, 4> box{};  // x0, y0, x1, y1 in the original image's pixels (not clipped, as the reference)
@@ -61,13 +65,17 @@ class Detector {
  public:
   virtual ~Detector() = default;
 
-  // Loads an owlvit, owlv2 or grounding-dino checkpoint directory with its tokenizer and
-  // image processor; any other model type is an error naming it.
+  // Loads an owlvit, owlv2, grounding-dino or detr checkpoint directory with its
+  // tokenizer and image processor; any other model type is an error naming it.
   static std::unique_ptr<Detector> open(const std::string& dir);
 
+  // A closed-set detector (DETR) finds its own trained classes and takes no queries.
+  virtual bool closed_set() const { return false; }
+
   // Queries are text_queries (labels = the texts) followed by exemplars. At least one
-  // query is needed; empty texts, exemplar boxes outside their image and exemplars given
-  // to a detector without image-guided mode are errors.
+  // query is needed (none for a closed-set detector, which refuses them); empty texts,
+  // exemplar boxes outside their image and exemplars given to a detector without
+  // image-guided mode are errors.
   virtual DetectResult detect(const image::Image& target, const std::vector<std::string>& text_queries,
                               const std::vector<Exemplar>& exemplars = {}, const DetectOptions& opts = {}) = 0;
 };

@@ -1,7 +1,5 @@
 #include "tasks/detect/grounding_dino_detector.h"
 
-#include <filesystem>
-
 #include <fmt/format.h>
 
 #include "engine/model_kind.h"
@@ -9,23 +7,12 @@
 #include "io/checkpoint.h"
 #include "models/grounding_dino/grounding_dino_postprocess.h"
 #include "util/error.h"
+#include "tasks/detect/processor_or_default.h"
 #include "tasks/ground/phrases.h"
 
 namespace argus::tasks {
 
 namespace gd = models::grounding_dino;
-
-namespace {
-
-image::ImageProcessorConfig processor_or_default(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(fs::path(dir) / "preprocessor_config.json", ec) || fs::exists(fs::path(dir) / "processor_config.json", ec))
-    return image::load_image_processor_config(dir);
-  return image::parse_image_processor_config({{"image_processor_type", "GroundingDinoImageProcessor"}});
-}
-
-}  // namespace
 
 GroundingDinoDetector::GroundingDinoDetector(gd::GroundingDinoForObjectDetection model, image::ImageProcessorConfig pp,
                                              std::unique_ptr<text::Tokenizer> tokenizer)
@@ -48,7 +35,8 @@ std::unique_ptr<GroundingDinoDetector> GroundingDinoDetector::open(const std::st
     fail("{}: model_type \"{}\" is not a Grounding DINO checkpoint", dir, kind.model_type);
   auto model = gd::load_grounding_dino_model(ck);
   return std::unique_ptr<GroundingDinoDetector>(
-      new GroundingDinoDetector(std::move(model), processor_or_default(dir), text::load_tokenizer(dir)));
+      new GroundingDinoDetector(std::move(model), processor_or_default(dir, "GroundingDinoImageProcessor"),
+                                text::load_tokenizer(dir)));
 }
 
 std::vector<GroundingDinoDetector::Prompt> GroundingDinoDetector::prompts(const std::vector<std::string>& queries,

@@ -102,7 +102,7 @@ DetectResult OwlDetector::detect(const image::Image& target, const std::vector<s
 
   models::owlvit::DetectionOptions po;
   po.threshold = opts.threshold.value_or(kDefaultThreshold);
-  po.nms_iou = opts.nms_iou;
+  po.nms_iou = opts.nms_iou.value_or(kDefaultNmsIou);
   po.class_agnostic = opts.class_agnostic;
   po.top_k = opts.top_k.value_or(-1);
   po.square_padded = square_padded();
