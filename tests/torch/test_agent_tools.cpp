@@ -217,13 +217,13 @@ TEST(AgentTools, AskAnswersWithTheVlm) {
 
 TEST(AgentTools, OcrReadsTextAndSaysWhenThereIsNone) {
   Tools t;
-  image::Image sign = image::make_image(300, 80);
+  image::Image sign = image::make_image(420, 120);
   std::fill(sign.pixels.begin(), sign.pixels.end(), 255);
-  image::draw_text(sign, 10, 10, "EXIT 7", {0, 0, 0}, {255, 255, 255}, 6);
+  image::draw_text(sign, 20, 30, "HELLO 42", {0, 0, 0}, {255, 255, 255}, 6);
   const std::string id = t.images.add("image", sign);
   auto r = t.call("ocr", {{"image", id}});
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.result.data["text"], "EXIT 7");
+  EXPECT_EQ(r.result.data["text"], "HELLO 42");
   EXPECT_EQ(r.result.data["words"].size(), 2u);
   // A world scene has shapes and no text.
   auto none = t.call("ocr", {{"image", t.image_id}});

@@ -28,7 +28,10 @@ Tool detect_tool() {
     DetectOptions opts;
     if (args.contains("threshold")) opts.threshold = args["threshold"].get<double>();
     check_detect_request(queries.size(), 0, opts);
-    auto r = ctx.experts.detector().detect(img, queries, {}, opts);
+    Detector& detector = ctx.experts.detector();
+    // A closed-set detector (DETR) finds its own classes: it is counted by what it found.
+    if (detector.closed_set()) queries.clear();
+    auto r = detector.detect(img, queries, {}, opts);
     std::map<std::string, int> counts;
     for (const auto& q : queries) counts[q] = 0;
     for (const auto& d : r.detections) ++counts[d.label];
@@ -40,7 +43,7 @@ Tool detect_tool() {
     for (const auto& d : r.detections) dets.push_back({{"label", d.label}, {"score", d.score}, {"box", d.box}});
     out.data = {{"detections", dets}, {"counts", counts}, {"overlay", out.image_id}};
     std::string count_text;
-    for (const auto& q : queries) count_text += fmt::format("{}{} x{}", count_text.empty() ? "" : ", ", q, counts[q]);
+    for (const auto& [label, n] : counts) count_text += fmt::format("{}{} x{}", count_text.empty() ? "" : ", ", label, n);
     out.text = fmt::format("{} detection(s) ({})", r.detections.size(), count_text);
     for (const auto& d : r.detections) out.text += fmt::format("; {} {:.2f} {}", d.label, d.score, box_text(d.box));
     out.text += "; overlay " + out.image_id;
