@@ -20,6 +20,8 @@ packages=(
   libsentencepiece-dev libpcre2-dev libutf8proc-dev zlib1g-dev
   libjpeg62-turbo-dev libpng-dev libwebp-dev
   libfaiss-dev libsqlite3-dev
+  # OCR (the agent's ocr tool): Tesseract and its English model
+  libtesseract-dev tesseract-ocr-eng
   libgtest-dev libgmock-dev libbenchmark-dev
   python3-torch python3-numpy python3-pil
   # the web tests: Node.js with npm (its packages come from tests/web/package-lock.json)

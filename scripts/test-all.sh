@@ -13,7 +13,7 @@ ctest --test-dir "$BUILD" --output-on-failure -j "$jobs" --timeout 600
 echo "== a short training run from scratch (world generate -> train -> eval, with bars)"
 BUILD="$BUILD" scripts/train-short.sh
 
-echo "== argus serve with real clients: the openai npm SDK and the web page in Chromium"
+echo "== argus serve and argus mcp with real clients: the openai npm SDK, the web page in Chromium, the MCP SDK"
 ARGUS_BIN="$PWD/$BUILD/argus" tests/web/run.sh
 
 # LibTorch itself is not ASan-instrumented, so the sanitizer build covers the

@@ -9,8 +9,7 @@
 #include "cli/detect_args.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
-#include "image/overlay.h"
-#include "image/overlay_text.h"
+#include "tasks/detect/detection_overlay.h"
 #include "tasks/detect/detector.h"
 #include "util/error.h"
 
@@ -70,18 +69,6 @@ tasks::DetectOptions parse_detect_options(const DetectFlags& f) {
   return o;
 }
 
-void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets) {
-  const int thickness = std::max(1, std::min(img.width, img.height) / 200);
-  const int text_scale = std::max(1, std::min(img.width, img.height) / 300);
-  // Worst first, so the best boxes and their tags end up on top.
-  for (auto it = dets.rbegin(); it != dets.rend(); ++it) {
-    auto color = image::palette(static_cast<int>(it->query));
-    image::draw_box(img, it->box[0], it->box[1], it->box[2], it->box[3], color, thickness);
-    image::draw_box_label(img, it->box[0], it->box[1], fmt::format("{} {:.2f}", it->label, it->score), color,
-                          text_scale);
-  }
-}
-
 void print_warnings(const std::vector<std::string>& warnings) {
   for (const auto& w : warnings) std::fprintf(stderr, "argus: warning: %s\n", w.c_str());
 }
@@ -120,7 +107,7 @@ void add_detect(CLI::App& app) {
     auto res = detector->detect(img, o->queries, exemplars, opts);
     print_warnings(res.warnings);
     if (!o->out.empty()) {
-      draw_detections(img, res.detections);
+      tasks::draw_detections(img, res.detections);
       image::encode_png(img, o->out);
     }
     if (o->json) return print_json(tasks::to_json(res));

@@ -5,7 +5,7 @@
 #include "cli/detect_args.h"
 #include "image/decode.h"
 #include "image/encode_png.h"
-#include "image/overlay.h"
+#include "tasks/ground/ground_overlay.h"
 #include "tasks/ground/grounder.h"
 #include "util/error.h"
 
@@ -35,14 +35,7 @@ void add_ground(CLI::App& app) {
     auto res = tasks::ground(*detector, *segmenter, img, o->phrases, opts);
     print_warnings(res.warnings);
     if (!o->out.empty()) {
-      std::vector<tasks::Detection> dets;
-      for (auto it = res.objects.rbegin(); it != res.objects.rend(); ++it) {
-        auto mask = image::rle_decode(it->rle);
-        image::draw_mask(img, mask.data(), img.height, img.width, image::palette(static_cast<int>(it->detection.query)),
-                         0.4f);
-        dets.insert(dets.begin(), it->detection);
-      }
-      draw_detections(img, dets);
+      tasks::draw_grounded(img, res);
       image::encode_png(img, o->out + ".png");
     }
     if (o->json) return print_json(tasks::to_json(res));

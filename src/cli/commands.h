@@ -28,6 +28,8 @@ void add_world(CLI::App& app);  // generated world: generate, train, eval
 void add_lora(CLI::App& app);   // `lora merge`
 void add_pull(CLI::App& app);   // fetch from the Hugging Face hub
 void add_models(CLI::App& app); // list / rm the hub cache
+void add_mcp(CLI::App& app);    // the vision tools as an MCP server (stdio)
+void add_agent(CLI::App& app);  // an LLM that calls the vision tools
 
 // The arguments this process was started with (without the program name): a
 // data-parallel launch starts its workers with the same command.

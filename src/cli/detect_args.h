@@ -29,8 +29,6 @@ struct DetectFlags {
 void add_detect_flags(CLI::App* cmd, DetectFlags& f);
 // Checks them (clear errors) into the task's options.
 tasks::DetectOptions parse_detect_options(const DetectFlags& f);
-// Box outlines, one palette colour per query, each tagged "label score".
-void draw_detections(image::Image& img, const std::vector<tasks::Detection>& dets);
 // "argus: warning: ..." lines on stderr.
 void print_warnings(const std::vector<std::string>& warnings);
 

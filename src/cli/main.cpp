@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   argus::cli::add_lora(app);
   argus::cli::add_pull(app);
   argus::cli::add_models(app);
+  argus::cli::add_mcp(app);
+  argus::cli::add_agent(app);
   argus::cli::set_command_line(argc, argv);
   try {
     app.parse(argc, argv);

@@ -11,6 +11,7 @@
 #include "../common/temp_dir.h"
 #include "server/chat_tools.h"
 #include "server_fixture.h"
+#include "tool_model.h"
 
 using namespace argus;
 using json = nlohmann::json;
@@ -19,26 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// A small ChatML tool template (Hermes syntax) that also takes LLaVA's list-form content
-// (tests/data/chat_templates/README.md); tests/web serves the same one.
-std::string tool_template() {
-  std::ifstream in(std::string(ARGUS_TEST_DATA) + "/chat_templates/chatml-tools-multimodal.jinja");
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-// The LLaVA fixture with the tool template in its tokenizer_config.json.
-std::string tool_model_dir() {
-  static const std::string dir = [] {
-    fs::path d = test::fresh_temp_dir("tool_model");
-    for (const auto& e : fs::directory_iterator(test::fixture("llava")))
-      if (e.path().filename() != "tokenizer_config.json") fs::create_symlink(e.path(), d / e.path().filename());
-    json cfg = json::parse(std::ifstream(test::fixture("llava/tokenizer_config.json")));
-    cfg["chat_template"] = tool_template();
-    std::ofstream(d / "tokenizer_config.json") << cfg.dump();
-    return d.string();
-  }();
-  return dir;
-}
+using test::tool_model_dir;
+using test::tool_template;
 
 test::TestServer& tools_server() {
   static test::TestServer s([] {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests of `argus serve`: starts the server on a free port with the fixture
-# models, installs the npm test dependencies, runs the OpenAI SDK and web page tests,
+# End-to-end tests of `argus serve` and `argus mcp`: starts the server on a free port with the fixture
+# models, installs the npm test dependencies, runs the OpenAI SDK, web page and MCP SDK tests,
 # and always stops the server.
 #
 #   tests/web/run.sh [node --test args...]
@@ -83,7 +83,8 @@ fi
 
 status=0
 ARGUS_URL=$base/v1 ARGUS_SHARED=$shared ARGUS_MODELS=llava,clip,owlvit,sam,tooled \
-  node --test --test-concurrency=1 "$@" openai_client.test.mjs openai_tools.test.mjs page.test.mjs || status=$?
+  node --test --test-concurrency=1 "$@" openai_client.test.mjs openai_tools.test.mjs page.test.mjs \
+  mcp_client.test.mjs || status=$?
 if [[ $status -ne 0 ]]; then
   echo "run.sh: tests failed; the last lines of the server log:" >&2
   tail -n 40 "$log" >&2
