@@ -122,8 +122,19 @@ TEST(CliBadInput, AbsurdConfigSizesAreRefusedBeforeAllocating) {
 }
 
 TEST(CliBadInput, UnknownModelTypeIsOneClearLine) {
-  auto r = run_cli({"classify", "--model", test::fixture("detr"), "--image", img("dog.jpg"), "--label", "x"});
-  EXPECT_CLEAN_ERROR(r, "unknown model_type \"detr\"");
+  // A model_type no family claims (the fixture's weights, its config's type changed).
+  const fs::path dir = test::process_temp_dir("cli_unknown_type");
+  fs::create_directories(dir);
+  if (!fs::exists(dir / "model.safetensors"))
+    fs::create_symlink(fs::path(test::fixture("clip")) / "model.safetensors", dir / "model.safetensors");
+  auto cfg = nlohmann::json::parse(read_file(test::fixture("clip") + "/config.json"));
+  cfg["model_type"] = "no-such-model";
+  std::ofstream(dir / "config.json") << cfg.dump();
+  auto r = run_cli({"classify", "--model", dir.string(), "--image", img("dog.jpg"), "--label", "x"});
+  EXPECT_CLEAN_ERROR(r, "unknown model_type \"no-such-model\"");
+  // A known family asked for a task it does not do says which kind of model it is not.
+  auto detr = run_cli({"classify", "--model", test::fixture("detr"), "--image", img("dog.jpg"), "--label", "x"});
+  EXPECT_CLEAN_ERROR(detr, "model_type \"detr\" is not an image-text embedding model");
 }
 
 TEST(CliBadInput, EmptyLabelListIsRefused) {
