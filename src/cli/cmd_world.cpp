@@ -7,6 +7,7 @@
 #include "eval/world_eval.h"
 #include "image/decode.h"
 #include "io/json_file.h"
+#include "models/open_clip/open_clip_load.h"
 #include "train/clip_trainer.h"
 #include "train/world_data.h"
 #include "train/launch.h"
@@ -43,7 +44,7 @@ void add_world_generate(CLI::App* world) {
 }
 
 struct TrainFlags {
-  std::string data, out = "models/world", only = "all";
+  std::string data, out = "models/world", only = "all", tower = "vit";
   int64_t steps = 0, lm_steps = 0, align_steps = 0, batch = 0, save_every = 100, max_images = 0, lora = 0;
   double lr = 0, token_labels = 0;
   bool hard_negatives = false;
@@ -81,6 +82,9 @@ void add_world_train(CLI::App* world) {
                   "CLIP: weight of the token-labelling loss, each image patch naming the shape under it "
                   "(default 0: plain contrastive CLIP)")
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--tower", o->tower,
+                  "CLIP's image tower: vit (default; saved as a transformers CLIPModel) or resnet (the CLIP paper's "
+                  "ModifiedResNet, saved in open_clip's layout)");
   cmd->add_flag("--hard-negatives", o->hard_negatives,
                 "CLIP: contrast each image also with its captions' shape-swapped negatives");
   cmd->add_option("--seed", o->seed, "initialisation and data-order seed");
@@ -109,13 +113,20 @@ void add_world_train(CLI::App* world) {
     };
     auto vocabulary = train::world_vocabulary(o->data);
     std::string clip_out = (fs::path(o->out) / "clip").string();
+    if (o->tower != "vit" && o->tower != "resnet") fail("--tower {}: the CLIP image towers are vit and resnet", o->tower);
     auto require_clip = [&](const char* what) {
+      if (fs::exists(fs::path(clip_out) / models::open_clip::kConfigFile))
+        fail("{}: {} is built on the ViT world CLIP, and this one has the ResNet tower (LLaVA and OWL on it are not "
+             "implemented yet); train the ViT CLIP for them (--tower vit) in another --out",
+             clip_out, what);
       if (!fs::exists(fs::path(clip_out) / "model.safetensors"))
         fail("{}: {} is built on the world CLIP; train it first (--only clip)", clip_out, what);
     };
     if (all || o->only == "clip") {
       train::ClipRecipe r;
+      r.tower = o->tower == "resnet" ? train::ClipTower::ResNet : train::ClipTower::Vit;
       r.arch = train::small_clip_config();
+      r.resnet_arch = train::small_resnet_clip_config();
       r.seed = o->seed;
       r.batch_size = o->batch > 0 ? o->batch : 96;
       r.train = train_options(*o, 2000, 1e-3, 0.1, "training clip");

@@ -49,7 +49,8 @@ class OpenClipEncoder : public DualEncoder {
   at::Tensor text_forward(const Tokens& t) override { return models::clip::l2_normalize(model_->encode_text(t.ids)); }
   image::PixelValues preprocess(const image::Image& im) const override {
     const auto& c = model_->cfg;
-    return image::clip_transform(im, static_cast<int>(c.preprocess.size), c.preprocess.mean, c.preprocess.std);
+    return image::clip_transform(im, static_cast<int>(c.preprocess.size), c.preprocess.mean, c.preprocess.std,
+                                 c.preprocess.squash);
   }
   // clip.tokenize: SOT ... EOT, cut keeping EOT last, zero padding. The tower is causal
   // and pools at the EOT, so padding to the batch's longest text gives the same features

@@ -202,7 +202,9 @@ nlohmann::json evaluate_world(const WorldEvalOptions& o) {
                                   {"sam", &evaluate_sam},
                                   {"owl", &evaluate_owl}}) {
       std::string dir = (fs::path(o.models_dir) / name).string();
-      if (fs::exists(fs::path(dir) / "config.json")) merge(evaluate(dir, data, o.max_images));
+      // The CLIP may be in open_clip's layout (the ResNet tower).
+      if (fs::exists(fs::path(dir) / "config.json") || fs::exists(fs::path(dir) / "open_clip_config.json"))
+        merge(evaluate(dir, data, o.max_images));
     }
     m["counts"] = counts;
     out["splits"][split] = m;

@@ -52,9 +52,9 @@ Image resize_with_alpha(const Image& im, int width, int height) {
 }  // namespace
 
 PixelValues clip_transform(const Image& im, int size, const std::array<double, 3>& mean,
-                           const std::array<double, 3>& std) {
+                           const std::array<double, 3>& std, bool squash) {
   if (size <= 0) fail("clip_transform: image size {} is not positive", size);
-  const Size2 t = shortest_edge_size(im.height, im.width, size);
+  const Size2 t = squash ? Size2{size, size} : shortest_edge_size(im.height, im.width, size);
   // torchvision hands an image already at the target size back unchanged.
   if (!im.alpha.empty() && im.alpha.size() != static_cast<size_t>(im.width) * static_cast<size_t>(im.height))
     fail("clip_transform: alpha plane of {} bytes for a {}x{} image", im.alpha.size(), im.width, im.height);

@@ -9,6 +9,9 @@
 // resample all four channels, back to RGBA (c * 255 / a, floored and clamped; a of 0 or
 // 255 left as is), then convert("RGB") drops the alpha. Transparent pixels therefore
 // lend no colour to their neighbours and come out black where nothing opaque is near.
+//
+// `squash` is resize_mode "squash": the same resize straight to size x size, no crop (so
+// nothing near the border is cut off; the world CLIP trains and serves with it).
 #pragma once
 #include <array>
 
@@ -18,7 +21,7 @@
 namespace argus::image {
 
 PixelValues clip_transform(const Image& im, int size, const std::array<double, 3>& mean,
-                           const std::array<double, 3>& std);
+                           const std::array<double, 3>& std, bool squash = false);
 
 // torchvision's center_crop offset for one axis: int(round((from - to) / 2)).
 int clip_crop_offset(int from, int to);

@@ -5,13 +5,10 @@
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/nn/functional/loss.h>
-#include <torch/nn/modules/linear.h>
 
-#include "models/clip/clip_model.h"
 #include "text/bpe_trainer.h"
 #include "text/tokenizer.h"
-#include "train/image_batch.h"
-#include "train/init_weights.h"
+#include "train/clip_towers.h"
 #include "train/model_dir.h"
 #include "train/text_batch.h"
 #include "util/error.h"
@@ -120,6 +117,21 @@ models::clip::ClipConfig small_clip_config() {
   return c;
 }
 
+models::open_clip::OpenClipConfig small_resnet_clip_config() {
+  models::open_clip::OpenClipConfig c;
+  c.embed_dim = 128;
+  c.quick_gelu = true;
+  c.vision.resnet = true;
+  c.vision.res_layers = {1, 1, 1, 1};
+  c.vision.width = 16;  // stages of 64, 128, 256 and 512 channels
+  c.vision.head_width = 64;
+  c.vision.image_size = 96;
+  c.text = {64, 0, 128, 4, 4, 4.0};  // as small_clip_config's; the vocabulary is the tokenizer's
+  c.preprocess.size = 96;
+  c.preprocess.squash = true;
+  return c;
+}
+
 nlohmann::json clip_processor_config(int64_t image_size) {
   return {{"image_processor_type", "CLIPImageProcessor"},
           {"do_resize", true},
@@ -154,35 +166,27 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
   auto tok = text::load_tokenizer(tok_dir);
   fs::remove_all(tok_dir);
 
-  auto& arch = recipe.arch;
-  arch.text.vocab_size = tok->vocab_size();
-  arch.text.bos_token_id = tok->bos_id();
-  arch.text.eos_token_id = tok->eos_id();
-  arch.text.pad_token_id = tok->eos_id();
-  nlohmann::json processor = clip_processor_config(arch.vision.image_size);
-
+  if (recipe.tower == ClipTower::ResNet && dist && world > 1)
+    fail("the ResNet CLIP recipe runs in one process: its batch norm would see each process's share of the batch "
+         "(synchronised batch norm is not implemented); drop --nproc");
   at::manual_seed(recipe.seed);
-  models::clip::ClipModel model(arch);
-  init_weights(*model, std::max(arch.text.enc.layers, arch.vision.enc.layers));
-  // Token labelling's head lives in the model while it trains (so the optimiser and the
-  // checkpoints carry it) and is left out of the saved CLIP.
+  std::unique_ptr<ClipTowers> towers = make_clip_towers(recipe, *tok);
   const bool token_labels = recipe.token_label_weight > 0;
-  const std::string head_name = "token_head";
   at::Tensor patch_labels;
-  torch::nn::Linear token_head{nullptr};
   if (token_labels) {
-    patch_labels = all_patch_labels(data, arch.vision);
-    token_head = model->register_module(
-        head_name, torch::nn::Linear(arch.vision.enc.hidden, data.label_classes));
+    if (!towers->add_token_head(data.label_classes))
+      fail("token labelling (--token-labels) names the class under each patch token of a ViT; the ResNet tower has "
+           "no patch tokens");
+    patch_labels = all_patch_labels(data, recipe.arch.vision);
   }
 
-  at::Tensor pixels = preprocess_images(data.images, processor);
+  at::Tensor pixels = towers->pixels(data);
   const bool negatives = recipe.hard_negatives && !data.hard_negatives.empty();
-  TokenizedCaptions caps = tokenize_captions(data, *tok, arch.text.max_position_embeddings, negatives);
+  TokenizedCaptions caps = tokenize_captions(data, *tok, towers->text_context(), negatives);
   const int64_t n = pixels.size(0), local = batch / world;
 
   if (recipe.train.checkpoint_dir.empty()) recipe.train.checkpoint_dir = out_dir + "/checkpoint";
-  TrainLoop loop(*model, models::clip::to_json(arch), recipe.train, dist);
+  TrainLoop loop(towers->module(), towers->arch(), recipe.train, dist);
 
   StepFn step = [&](int64_t s) {
     // The global batch of step s depends only on (seed, s): resumed and parallel runs agree.
@@ -204,30 +208,25 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
 
     {
       at::NoGradGuard ng;
-      model->logit_scale.clamp_(0, kMaxLogitScale);
+      towers->logit_scale().clamp_(0, kMaxLogitScale);
     }
     at::Tensor my_images = images.slice(0, lo, hi);
     at::Tensor pv = pixels.index_select(0, my_images);
-    at::Tensor ie, token_loss;
-    if (token_labels) {
-      auto tower = model->vision_model->forward(pv);
-      ie = models::clip::l2_normalize(model->visual_projection(tower.pooler_output));
-      at::Tensor tok = token_head(tower.last_hidden_state.slice(1, 1));  // [local, P, classes]
+    at::Tensor token_logits, token_loss;
+    at::Tensor ie = towers->image_embeds(pv, token_labels ? &token_logits : nullptr);
+    if (token_labels)
       // Scaled by this rank's share: the ranks' summed gradients are the global batch mean's.
-      token_loss = torch::nn::functional::cross_entropy(tok.reshape({-1, tok.size(-1)}),
+      token_loss = torch::nn::functional::cross_entropy(token_logits.reshape({-1, token_logits.size(-1)}),
                                                         patch_labels.index_select(0, my_images).reshape(-1)) *
                    (double(local) / double(batch));
-    } else {
-      ie = model->image_embeds(pv);
-    }
-    at::Tensor te = model->text_embeds(ids, mask);
+    at::Tensor te = towers->text_embeds(ids, mask);
     at::Tensor neg;  // the hard negatives' embeddings
     if (negatives) {
       int64_t neg_len = caps.negatives.lengths.index_select(0, row_t).max().item<int64_t>();
       auto [neg_ids, neg_mask] = select_tokens(caps.negatives, my_rows, neg_len);
-      neg = model->text_embeds(neg_ids, neg_mask);
+      neg = towers->text_embeds(neg_ids, neg_mask);
     }
-    at::Tensor scale = model->logit_scale;
+    at::Tensor scale = towers->logit_scale();
     if (dist) {
       // Other ranks' features enter as constants; each rank back-propagates through its own,
       // and the gradients are summed. The shared temperature gets its gradient once.
@@ -262,17 +261,14 @@ TrainResult train_clip(const CaptionedImages& data, const std::vector<std::strin
   if (rank == 0) {
     {
       at::NoGradGuard ng;
-      model->logit_scale.clamp_(0, kMaxLogitScale);
+      towers->logit_scale().clamp_(0, kMaxLogitScale);
     }
     nlohmann::json rec = recipe_record("clip-contrastive", recipe.seed, batch, recipe.train, world, result);
+    rec["tower"] = recipe.tower == ClipTower::ResNet ? "resnet" : "vit";
     rec["images"] = n;
     rec["token_label_weight"] = recipe.token_label_weight;
     rec["hard_negatives"] = negatives;
-    auto tensors = state_dict(*model);
-    for (auto it = tensors.begin(); it != tensors.end();)
-      it = it->first.rfind(head_name + ".", 0) == 0 ? tensors.erase(it) : std::next(it);
-    write_model_dir(out_dir, tensors, models::clip::to_json(model->cfg), processor, rec);
-    text::write_clip_bpe(tok_files, out_dir);
+    towers->save(out_dir, rec, tok_files);
   }
   if (dist) dist->barrier();
   return result;

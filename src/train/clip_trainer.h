@@ -10,6 +10,7 @@
 
 #include "image/image.h"
 #include "models/clip/clip_config.h"
+#include "models/open_clip/open_clip_config.h"
 #include "train/train_loop.h"
 
 namespace argus::train {
@@ -26,8 +27,16 @@ struct CaptionedImages {
   std::vector<std::vector<std::string>> hard_negatives;
 };
 
+// The image tower. A ViT trained from scratch at CPU scale names colours but not shapes
+// (tools/world_shape_probe.py: it lacks a convolution's translation and scale
+// invariance); the CLIP paper's ModifiedResNet has them built in.
+enum class ClipTower { Vit, ResNet };
+
 struct ClipRecipe {
-  models::clip::ClipConfig arch;  // text vocab and special ids are set from the tokenizer
+  ClipTower tower = ClipTower::Vit;
+  models::clip::ClipConfig arch;                  // Vit: saved as a transformers CLIPModel
+  models::open_clip::OpenClipConfig resnet_arch;  // ResNet: saved in open_clip's layout
+  // (For both, the text vocabulary and special ids are set from the tokenizer.)
   int64_t batch_size = 128;       // global, split across ranks
   uint64_t seed = 0;
   // Token labelling (Jiang et al. 2021, "All Tokens Matter"): an auxiliary cross-entropy
@@ -46,6 +55,10 @@ struct ClipRecipe {
 
 // A small CLIP for 96-pixel images (the generated world's default).
 models::clip::ClipConfig small_clip_config();
+
+// A small ResNet CLIP for the world's 96-pixel images: a 3x3 attention-pool grid, the
+// same text tower as small_clip_config, squashed (not cropped) inputs.
+models::open_clip::OpenClipConfig small_resnet_clip_config();
 
 // The image processor config the recipe trains and serves with: a plain resize to the
 // model's square input (no crop, so objects near the border stay in view) and CLIP's

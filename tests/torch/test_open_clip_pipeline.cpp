@@ -143,9 +143,9 @@ TEST(OpenClipErrors, UnknownTowerConfigNamesTheField) {
     EXPECT_NE(err.find(where + "." + key), std::string::npos) << err;
     EXPECT_EQ(err.find('\n'), std::string::npos) << err;
   }
-  // A transform other than clip._transform's.
+  // A transform other than clip._transform's and the squash.
   auto j = base;
-  j["preprocess_cfg"]["resize_mode"] = "squash";
+  j["preprocess_cfg"]["resize_mode"] = "longest";
   write_config(dir, j);
   std::string err = error_of([&] { models::open_clip::load_open_clip_model(dir); });
   EXPECT_NE(err.find("preprocess_cfg.resize_mode"), std::string::npos) << err;

@@ -62,4 +62,18 @@ inline train::ClipRecipe tiny_clip_recipe(const std::string& out) {
   return r;
 }
 
+// The same toy task on a tiny ModifiedResNet (a 2x2 attention-pool grid).
+inline train::ClipRecipe tiny_resnet_clip_recipe(const std::string& out) {
+  train::ClipRecipe r = tiny_clip_recipe(out);
+  r.tower = train::ClipTower::ResNet;
+  auto& a = r.resnet_arch;
+  a = train::small_resnet_clip_config();
+  a.embed_dim = 32;
+  a.vision.width = 8;  // stages of 32..256 channels
+  a.vision.head_width = 32;
+  a.vision.image_size = a.preprocess.size = 64;
+  a.text = {16, 0, 32, 2, 1, 2.0};
+  return r;
+}
+
 }  // namespace argus::test

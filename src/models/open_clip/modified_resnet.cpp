@@ -18,32 +18,32 @@ at::Tensor avg_pool(const at::Tensor& x, int64_t k) { return k > 1 ? at::avg_poo
 
 }  // namespace
 
-FrozenBatchNormImpl::FrozenBatchNormImpl(int64_t channels) {
+BatchNormImpl::BatchNormImpl(int64_t channels) {
   weight = register_parameter("weight", at::ones({channels}));
   bias = register_parameter("bias", at::zeros({channels}));
   running_mean = register_buffer("running_mean", at::zeros({channels}));
   running_var = register_buffer("running_var", at::ones({channels}));
 }
 
-at::Tensor FrozenBatchNormImpl::forward(const at::Tensor& x) {
-  return at::batch_norm(x, weight, bias, running_mean, running_var, /*training=*/false, 0.0, 1e-5,
+at::Tensor BatchNormImpl::forward(const at::Tensor& x) {
+  return at::batch_norm(x, weight, bias, running_mean, running_var, is_training(), 0.1, 1e-5,
                         /*cudnn_enabled=*/true);
 }
 
 DownsampleImpl::DownsampleImpl(int64_t in, int64_t out, int64_t stride_) : stride(stride_) {
   conv = register_module("0", open_clip::conv(in, out, 1));
-  bn = register_module("1", FrozenBatchNorm(out));
+  bn = register_module("1", BatchNorm(out));
 }
 
 at::Tensor DownsampleImpl::forward(const at::Tensor& x) { return bn(conv(avg_pool(x, stride))); }
 
 BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride_) : stride(stride_) {
   conv1 = register_module("conv1", conv(inplanes, planes, 1));
-  bn1 = register_module("bn1", FrozenBatchNorm(planes));
+  bn1 = register_module("bn1", BatchNorm(planes));
   conv2 = register_module("conv2", conv(planes, planes, 3));
-  bn2 = register_module("bn2", FrozenBatchNorm(planes));
+  bn2 = register_module("bn2", BatchNorm(planes));
   conv3 = register_module("conv3", conv(planes, planes * 4, 1));
-  bn3 = register_module("bn3", FrozenBatchNorm(planes * 4));
+  bn3 = register_module("bn3", BatchNorm(planes * 4));
   if (stride > 1 || inplanes != planes * 4) downsample = register_module("downsample", Downsample(inplanes, planes * 4, stride));
 }
 
@@ -79,11 +79,11 @@ at::Tensor AttentionPoolImpl::forward(const at::Tensor& x) {
 ModifiedResNetImpl::ModifiedResNetImpl(const VisionConfig& c, int64_t embed_dim) {
   const int64_t w = c.width;
   conv1 = register_module("conv1", conv(3, w / 2, 3, 2));
-  bn1 = register_module("bn1", FrozenBatchNorm(w / 2));
+  bn1 = register_module("bn1", BatchNorm(w / 2));
   conv2 = register_module("conv2", conv(w / 2, w / 2, 3));
-  bn2 = register_module("bn2", FrozenBatchNorm(w / 2));
+  bn2 = register_module("bn2", BatchNorm(w / 2));
   conv3 = register_module("conv3", conv(w / 2, w, 3));
-  bn3 = register_module("bn3", FrozenBatchNorm(w));
+  bn3 = register_module("bn3", BatchNorm(w));
   int64_t inplanes = w;
   for (int64_t stage = 0; stage < 4; ++stage) {
     const int64_t planes = w << stage, stride = stage == 0 ? 1 : 2;

@@ -14,14 +14,16 @@
 
 namespace argus::models::open_clip {
 
-// BatchNorm2d in eval mode: running statistics, eps 1e-5. There is no
-// num_batches_tracked buffer (it only drives training momentum); the loader skips it.
-struct FrozenBatchNormImpl : torch::nn::Module {
-  explicit FrozenBatchNormImpl(int64_t channels);
+// BatchNorm2d, eps 1e-5: the running statistics in eval mode (every loaded model); in
+// training mode (the world recipe trains this tower from scratch) the batch's statistics,
+// with the running ones updated at torch's momentum 0.1. There is no num_batches_tracked
+// buffer (it only matters for momentum=None); the loader skips it.
+struct BatchNormImpl : torch::nn::Module {
+  explicit BatchNormImpl(int64_t channels);
   at::Tensor forward(const at::Tensor& x);
   at::Tensor weight, bias, running_mean, running_var;
 };
-TORCH_MODULE(FrozenBatchNorm);
+TORCH_MODULE(BatchNorm);
 
 // The shortcut: AvgPool2d(stride) (key "downsample.-1", no weights), "0" conv, "1" BN.
 struct DownsampleImpl : torch::nn::Module {
@@ -29,7 +31,7 @@ struct DownsampleImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
   int64_t stride;
   torch::nn::Conv2d conv{nullptr};
-  FrozenBatchNorm bn{nullptr};
+  BatchNorm bn{nullptr};
 };
 TORCH_MODULE(Downsample);
 
@@ -38,7 +40,7 @@ struct BottleneckImpl : torch::nn::Module {
   at::Tensor forward(const at::Tensor& x);
   int64_t stride;
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  FrozenBatchNorm bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  BatchNorm bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   Downsample downsample{nullptr};  // null when the shortcut is the identity
 };
 TORCH_MODULE(Bottleneck);
@@ -61,7 +63,7 @@ struct ModifiedResNetImpl : torch::nn::Module {
   ModifiedResNetImpl(const VisionConfig& c, int64_t embed_dim);
   at::Tensor forward(const at::Tensor& pixel_values, ResNetStages* stages = nullptr);
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  FrozenBatchNorm bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  BatchNorm bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   std::vector<torch::nn::ModuleList> layers;  // layer1..layer4
   AttentionPool attnpool{nullptr};
 };

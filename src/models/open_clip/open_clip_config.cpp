@@ -105,11 +105,18 @@ std::array<double, 3> triple(const nlohmann::json& j, const char* key, std::arra
 }
 
 PreprocessConfig parse_preprocess(const nlohmann::json& j, const std::string& what) {
-  // The eval transform argus implements is clip._transform: shortest-side bicubic resize
-  // and centre crop. fill_color only pads, which that transform never does.
-  check_keys(j, {"mean", "std", "size"}, {{"interpolation", "bicubic"}, {"resize_mode", "shortest"}, {"fill_color", 0}},
+  // open_clip's eval transforms with bicubic interpolation: "shortest" (clip._transform,
+  // shortest-side resize and centre crop) and "squash" (a resize to the square, no crop).
+  // fill_color only pads, which neither does.
+  check_keys(j, {"mean", "std", "size", "resize_mode"}, {{"interpolation", "bicubic"}, {"fill_color", 0}},
              "preprocess_cfg", what);
   PreprocessConfig c;
+  if (auto it = j.find("resize_mode"); it != j.end() && !it->is_null()) {
+    if (*it != "shortest" && *it != "squash")
+      fail("{}: preprocess_cfg.resize_mode {} is not supported (argus has \"shortest\" and \"squash\")", what,
+           it->dump());
+    c.squash = *it == "squash";
+  }
   // open_clip writes the size as an int or [h, w]; the transform makes square crops.
   if (auto it = j.find("size"); it != j.end() && !it->is_null()) {
     const bool square = it->is_array() && it->size() == 2 && (*it)[0] == (*it)[1];
@@ -144,6 +151,27 @@ OpenClipConfig parse_open_clip_config(const nlohmann::json& j, const std::string
   c.preprocess = parse_preprocess(j.value("preprocess_cfg", nlohmann::json::object()), what);
   if (c.preprocess.size == 0) c.preprocess.size = c.vision.image_size;
   return c;
+}
+
+nlohmann::json to_json(const OpenClipConfig& c) {
+  nlohmann::json vision = {{"image_size", c.vision.image_size}, {"width", c.vision.width}, {"head_width", c.vision.head_width}};
+  if (c.vision.resnet) {
+    vision["layers"] = c.vision.res_layers;
+  } else {
+    vision["layers"] = c.vision.layers;
+    vision["patch_size"] = c.vision.patch_size;
+    vision["mlp_ratio"] = c.vision.mlp_ratio;
+  }
+  const auto& t = c.text;
+  return {{"model_cfg",
+           {{"embed_dim", c.embed_dim},
+            {"quick_gelu", c.quick_gelu},
+            {"vision_cfg", vision},
+            {"text_cfg", {{"context_length", t.context_length}, {"vocab_size", t.vocab_size}, {"width", t.width},
+                          {"heads", t.heads}, {"layers", t.layers}, {"mlp_ratio", t.mlp_ratio}}}}},
+          {"preprocess_cfg",
+           {{"size", c.preprocess.size}, {"mean", c.preprocess.mean}, {"std", c.preprocess.std},
+            {"interpolation", "bicubic"}, {"resize_mode", c.preprocess.squash ? "squash" : "shortest"}}}};
 }
 
 }  // namespace argus::models::open_clip

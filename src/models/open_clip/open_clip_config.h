@@ -27,6 +27,7 @@ struct TextConfig {
 
 struct PreprocessConfig {
   int64_t size = 0;  // the transform's image size; 0: vision_cfg.image_size
+  bool squash = false;  // resize_mode "squash": stretch to the square, no crop
   std::array<double, 3> mean{0.48145466, 0.4578275, 0.40821073}, std{0.26862954, 0.26130258, 0.27577711};
 };
 
@@ -41,5 +42,8 @@ struct OpenClipConfig {
 
 // `what` names the file in errors.
 OpenClipConfig parse_open_clip_config(const nlohmann::json& j, const std::string& what);
+
+// open_clip_config.json for `c`, which parse_open_clip_config reads back to `c`.
+nlohmann::json to_json(const OpenClipConfig& c);
 
 }  // namespace argus::models::open_clip
